@@ -1,0 +1,1 @@
+"""The numpy reference implementation of every graded function of Line to Word."""
