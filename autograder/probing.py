@@ -1,0 +1,136 @@
+"""The probe stage of the grading path: draw inputs before execution, judge the reports after it.
+
+    stage = ProbeStage(seed=None)                     # a fresh seed per run, kept in stage.seed for regrades
+    env = stage.before_execute(nb, probe_dir)         # writes cases/<name>.json; env for the student's process
+    ... execute nb with env ...
+    verdicts = stage.after_execute(executed_nb, probe_dir)   # rewrites the probe cells' outputs in place
+
+Only autograded test cells (nbgrader ``grade: true, solution: false``) are looked at, and those come from the
+trusted, restored notebook. Everything the student's process wrote is read with size limits and never trusted.
+"""
+
+import re
+import secrets
+import shutil
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+
+from autograder import wire
+from autograder.spec import Case, Spec, judge, read_outputs
+
+PROBE_CALL = re.compile(r"""^\s*probe\(\s*["'](?P<name>[A-Za-z_][A-Za-z0-9_]*)["']""", re.MULTILINE)
+FAILURE = "ProbeFailure"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The grader's decision on one probed test cell."""
+
+    cell_id: str  # the test cell's nbgrader grade_id
+    name: str  # the spec probed
+    passed: bool
+    message: str  # what the student reads: the pass line or the failure
+    skipped: bool = False  # the cell already failed on its own (a visible assert, a NameError, a timeout)
+
+
+def specs_by_name() -> dict[str, Spec]:
+    from autograder.specs import SPECS  # imported here so the student's side never needs it
+
+    return {spec.name: spec for spec in SPECS}
+
+
+def draw_cases(name: str, seed: int, specs: dict[str, Spec] | None = None) -> tuple[Spec, list[Case], str]:
+    """(spec, cases, their wire text) for `name`, drawn from `seed` (each function from its own stream)."""
+    spec = (specs or specs_by_name())[name]
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    cases = list(spec.cases(rng))
+    text = wire.dumps({"name": name, "cases": [{"args": tuple(c.args), "kwargs": dict(c.kwargs)} for c in cases]})
+    return spec, cases, text
+
+
+def verdict_for(spec: Spec, cases: list[Case], cases_text: str, outcomes_payload, seed: int | None = None):
+    """(passed, message) for a decoded results payload."""
+    try:
+        outcomes = read_outputs(outcomes_payload)
+    except wire.WireError as err:
+        return False, f"{spec.name}: the grader could not read the results ({err})"
+    matched, message = judge(spec, cases, cases_text, outcomes)
+    suffix = f" (seed {seed})" if seed is not None else ""
+    if message is None:
+        return True, f"{spec.name}: {matched}/{len(cases)} cases match the reference{suffix}"
+    return False, message + suffix
+
+
+def probe_cells(nb: NotebookNode):
+    """(cell, spec name) for every autograded test cell that calls probe(...)."""
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        match = PROBE_CALL.search(cell.source)
+        if match:
+            yield cell, match["name"]
+
+
+class ProbeStage:
+    """Draws the probe inputs (`before_execute`) and judges the student's reports (`after_execute`)."""
+
+    def __init__(self, seed: int | None = None, specs: dict[str, Spec] | None = None):
+        self.seed = int(seed) if seed is not None else secrets.randbits(31)
+        self.specs = specs if specs is not None else specs_by_name()
+        self._drawn: dict[str, tuple[Spec, list[Case], str]] = {}
+
+    def before_execute(self, nb: NotebookNode, probe_dir: Path) -> dict[str, str]:
+        """Write ``cases/<name>.json`` for every probe in `nb`, clear old results; the student's env variables."""
+        probe_dir = Path(probe_dir)
+        shutil.rmtree(probe_dir / "results", ignore_errors=True)
+        (probe_dir / "cases").mkdir(parents=True, exist_ok=True)
+        (probe_dir / "results").mkdir(parents=True, exist_ok=True)
+        for _, name in probe_cells(nb):
+            if name not in self.specs or name in self._drawn:
+                continue
+            self._drawn[name] = draw_cases(name, self.seed, self.specs)
+            (probe_dir / "cases" / f"{name}.json").write_text(self._drawn[name][2])
+        return {"L2W_PROBE_DIR": str(probe_dir), "L2W_PROBE_SEED": str(self.seed)}
+
+    def after_execute(self, nb: NotebookNode, probe_dir: Path) -> list[Verdict]:
+        """Judge every probe cell of the executed `nb`, replacing its outputs with the verdict."""
+        verdicts = []
+        for cell, name in probe_cells(nb):
+            cell_id = cell.metadata.nbgrader.get("grade_id", name)
+            if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
+                error = next(o for o in cell.outputs if o.get("output_type") == "error")
+                message = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}"
+                verdicts.append(Verdict(cell_id, name, False, message, skipped=True))
+                continue
+            passed, message = self._judge_one(name, Path(probe_dir))
+            if passed:
+                cell.outputs = [new_output("stream", name="stdout", text=message + "\n")]
+            else:
+                cell.outputs = [new_output("error", ename=FAILURE, evalue=message, traceback=[message])]
+            verdicts.append(Verdict(cell_id, name, passed, message))
+        return verdicts
+
+    def _judge_one(self, name: str, probe_dir: Path) -> tuple[bool, str]:
+        if name not in self.specs:
+            return False, f"{name}: the grader has no hidden test of that name"
+        if name not in self._drawn:
+            return False, f"{name}: no inputs were drawn for this cell before it ran"
+        spec, cases, cases_text = self._drawn[name]
+        path = probe_dir / "results" / f"{name}.json"
+        try:
+            if not path.is_file() or path.is_symlink():
+                return False, f"{name}: no result reached the grader — did the call crash or exit?"
+            if path.stat().st_size > wire.RESULTS_LIMIT:
+                return False, f"{name}: the results are over {wire.RESULTS_LIMIT // 2**20} MB"
+            payload = wire.loads(path.read_text(errors="replace"), limit=wire.RESULTS_LIMIT)
+        except (OSError, wire.WireError) as err:
+            return False, f"{name}: the grader could not read the results ({err})"
+        if not isinstance(payload, dict) or payload.get("name") != name:
+            return False, f"{name}: the results file does not belong to {name}"
+        return verdict_for(spec, cases, cases_text, payload, self.seed)

@@ -1,0 +1,252 @@
+"""What a hidden test checks: the cases to draw (`Case`, `Spec`), how to compare, and the student's message.
+
+A spec module (``autograder/specs/<rung>.py``) lists one `Spec` per graded function. The grader draws the cases
+from its seed, the student's process reports what the student's function returned on them, and `judge` compares
+that with the reference, here, in the grading process.
+"""
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from autograder import wire
+from autograder.wire import Rng, Unsupported
+
+__all__ = ["Case", "Spec", "Rng", "judge", "compare_default", "compare_close", "compare_exact", "show"]
+
+RTOL, ATOL = 1e-6, 1e-9  # the default tolerance: float64 round-off, not a different formula
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call: ``fn(*args, **kwargs)``; `raises` names the exception the function must raise (e.g. ValueError)."""
+
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    raises: type[BaseException] | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A graded function's hidden test.
+
+    name      : the name `probe("name", fn)` uses, normally the function's name
+    reference : the trusted implementation, called in the grading process
+    cases     : rng -> list[Case], small readable cases first (the first failing one is shown to the student)
+    hint      : what to check, in the student's terms, appended to every failure
+    compare   : (expected, got, case) -> None for a match, else a short reason; default `compare_default`
+    """
+
+    name: str
+    reference: Callable
+    cases: Callable[[np.random.Generator], list[Case]]
+    hint: str = ""
+    compare: Callable[[Any, Any, Case], str | None] | None = None
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An exception that crossed the wire: its class name and message."""
+
+    type_name: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.type_name}: {self.message}" if self.message else self.type_name
+
+
+def show(value, limit: int = 160) -> str:
+    """A short, readable rendering of an argument or a result for a student's message."""
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, precision=4, suppress_small=True, threshold=24, max_line_width=10**6)
+        text = " ".join(text.split())
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {_shape(v)}" for k, v in value.items()) + "}"
+    elif isinstance(value, tuple):
+        text = "(" + ", ".join(show(v, limit) for v in value) + ("," if len(value) == 1 else "") + ")"
+    elif isinstance(value, float):
+        text = f"{value:.6g}"
+    elif isinstance(value, np.random.Generator):
+        text = "a numpy Generator"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shape(v) -> str:
+    return f"array of shape {v.shape}" if isinstance(v, np.ndarray) else show(v, 40)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _kind(x) -> str:
+    if isinstance(x, Unsupported):
+        return f"a {x.type_name} (not something the grader can read: return numbers or numpy arrays)"
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    if isinstance(x, bool):
+        return "a bool"
+    if isinstance(x, int):
+        return "an int"
+    if isinstance(x, float):
+        return "a float"
+    if isinstance(x, tuple):
+        return f"a tuple of {len(x)}"
+    if isinstance(x, list):
+        return f"a list of {len(x)}"
+    return f"a {type(x).__name__}"
+
+
+def compare_close(expected, got, rtol: float = RTOL, atol: float = ATOL) -> str | None:
+    """Numbers and arrays: same kind and shape, then allclose (NaN matches NaN, inf matches inf)."""
+    if isinstance(got, Unsupported):
+        return f"returned {_kind(got)}"
+    if isinstance(expected, np.ndarray):
+        if isinstance(got, list) and all(_is_number(v) for v in np.ravel(np.array(got, dtype=object))):
+            got = np.array(got, dtype=float)
+        if not isinstance(got, np.ndarray):
+            return f"returned {_kind(got)}, expected an array of shape {expected.shape}"
+        if got.shape != expected.shape:
+            return f"returned shape {got.shape}, expected shape {expected.shape}"
+        if got.dtype.kind not in "biuf":
+            return f"returned an array of dtype {got.dtype}, expected numbers"
+        if not np.allclose(got.astype(float), expected.astype(float), rtol=rtol, atol=atol, equal_nan=True):
+            return _first_difference(expected, got)
+        return None
+    if _is_number(expected) or isinstance(expected, np.floating):
+        if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "biuf":
+            got = got.item()
+        if not _is_number(got):
+            return f"returned {_kind(got)}, expected a number"
+        if not np.allclose(float(got), float(expected), rtol=rtol, atol=atol, equal_nan=True):
+            return "the value differs"
+        return None
+    return compare_exact(expected, got)
+
+
+def _first_difference(expected: np.ndarray, got: np.ndarray) -> str:
+    bad = ~np.isclose(got.astype(float), expected.astype(float), rtol=RTOL, atol=ATOL, equal_nan=True)
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = f"[{', '.join(map(str, index))}]" if index else ""
+    return f"{int(bad.sum())} of {bad.size} entries differ, first at {where}: {got[index]:.6g} vs {expected[index]:.6g}"
+
+
+def compare_exact(expected, got) -> str | None:
+    """Integers, strings, bools: equal type and value (an index 2.0 is not the index 2)."""
+    if isinstance(got, Unsupported):
+        return f"returned {_kind(got)}"
+    if isinstance(expected, int) and not isinstance(expected, bool):
+        if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iu":
+            got = got.item()
+        if not isinstance(got, int) or isinstance(got, bool):
+            return f"returned {_kind(got)}, expected an int"
+    elif type(got) is not type(expected):
+        return f"returned {_kind(got)}, expected {_kind(expected)}"
+    return None if got == expected else "the value differs"
+
+
+def compare_default(expected, got, case: Case | None = None) -> str | None:
+    """Same structure, then `compare_close` on floats and arrays and `compare_exact` on the rest."""
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)):
+            return f"returned {_kind(got)}, expected {_kind(expected)}"
+        if len(got) != len(expected):
+            return f"returned {len(got)} values, expected {len(expected)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            reason = compare_default(e, g, case)
+            if reason:
+                return f"item {i}: {reason}"
+        return None
+    if isinstance(expected, (np.ndarray, float)):
+        return compare_close(expected, got)
+    return compare_exact(expected, got)
+
+
+def call_text(name: str, reference: Callable, args: tuple, kwargs: dict) -> str:
+    """``name(a=..., b=...)`` with the reference's parameter names, for the student's message."""
+    try:
+        bound = inspect.signature(reference).bind_partial(*args, **kwargs)
+        parts = [f"{k}={show(v, 80)}" for k, v in bound.arguments.items()]
+    except (TypeError, ValueError):
+        parts = [show(a, 80) for a in args] + [f"{k}={show(v, 80)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def run_reference(spec: Spec, cases_text: str):
+    """The reference's outcome on a fresh copy of each case: a value, or `Raised`."""
+    outcomes = []
+    for case in wire.loads(cases_text)["cases"]:
+        try:
+            outcomes.append(spec.reference(*case["args"], **case["kwargs"]))
+        except Exception as err:  # the reference raising is part of the contract (ValueError on bad input)
+            outcomes.append(Raised(type(err).__name__, str(err)))
+    return outcomes
+
+
+def read_outputs(payload) -> list:
+    """The student's outcomes from a decoded results payload: values or `Raised`; WireError if malformed."""
+    outputs = payload.get("outputs") if isinstance(payload, dict) else None
+    if not isinstance(outputs, list):
+        raise wire.WireError("no list of outputs")
+    outcomes = []
+    for out in outputs:
+        if isinstance(out, dict) and set(out) == {"ok"}:
+            outcomes.append(out["ok"])
+        elif isinstance(out, dict) and set(out) == {"error"} and isinstance(out["error"], str):
+            type_name, _, message = out["error"].partition(": ")
+            outcomes.append(Raised(type_name, message))
+        else:
+            raise wire.WireError("an output is neither {'ok': ...} nor {'error': ...}")
+    return outcomes
+
+
+def judge(spec: Spec, cases: list[Case], cases_text: str, outcomes: list) -> tuple[int, str | None]:
+    """(number of matching cases, message for the first failing case or None).
+
+    `cases` are the drawn cases (for the messages), `cases_text` their wire text (the reference gets its own fresh
+    copy from it), `outcomes` what the student's process reported, in order.
+    """
+    if len(outcomes) != len(cases):
+        return 0, (f"{spec.name}: the grader got {len(outcomes)} results for {len(cases)} cases"
+                   " — did the function run on every input?")
+    expected_all = run_reference(spec, cases_text)
+    compare = spec.compare or compare_default
+    first, passed = None, 0
+    for case, expected, got in zip(cases, expected_all, outcomes):
+        reason = _reason(compare, expected, got, case)
+        if reason is None:
+            passed += 1
+        elif first is None:
+            first = _message(spec, case, expected, got, reason)
+    return passed, first
+
+
+def _reason(compare, expected, got, case: Case) -> str | None:
+    if isinstance(expected, Raised):
+        if isinstance(got, Raised):
+            return None if got.type_name == expected.type_name else f"raised {got}, expected a {expected.type_name}"
+        return f"should raise {expected.type_name} for this input"
+    if isinstance(got, Raised):
+        return f"raised {got}"
+    try:
+        return compare(expected, got, case)
+    except Exception as err:  # a compare helper tripping over an odd value is a mismatch, never a pass
+        return f"returned a value the grader could not compare ({type(err).__name__})"
+
+
+def _message(spec: Spec, case: Case, expected, got, reason: str) -> str:
+    call = call_text(spec.name, spec.reference, case.args, case.kwargs)
+    if isinstance(got, Raised):
+        wanted = f"a {expected.type_name}" if isinstance(expected, Raised) else show(expected)
+        text = f"{call} raised {got}, expected {wanted}"
+    elif isinstance(expected, Raised):
+        text = f"{call} returned {show(got)}, expected a {expected.type_name}"
+    else:
+        text = f"{call} returned {show(got)}, expected {show(expected)}: {reason}"
+    if spec.hint:
+        text += f". Check: {spec.hint}"
+    return text

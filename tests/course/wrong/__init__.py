@@ -1,0 +1,1 @@
+"""Plausible wrong answers per rung: `WRONG = {"function": [("description", "def function(...): ..."), ...]}`."""
