@@ -1,0 +1,227 @@
+"""The executor: run a sanitized notebook's cells in a fresh, confined process forked from a pre-imported worker.
+
+The grading process never runs student code. `WorkerPool` starts `workers` zygotes (`autograder.sandbox`), each
+with numpy and IPython imported; `run(job)` borrows an idle one, which forks one child for the job. When that
+child dies, or is killed at a hard limit, in the middle of cell k, cell k gets an error output and a fresh child
+replays the cells that succeeded before k (silently) and goes on with k + 1: one bad cell costs that cell.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbformat import NotebookNode, from_dict
+
+from autograder.sandbox import Blocked
+
+__all__ = ["Limits", "ExecJob", "ExecResult", "WorkerPool", "execute", "Blocked"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    cell_timeout: float = 30.0  # wall seconds per cell: the cell gets a TimeoutError-style error output
+    notebook_timeout: float = 300.0  # wall seconds for the whole notebook; cells not reached get an error output
+    memory_mb: int = 2048  # address-space cap of the student's process (a huge allocation -> MemoryError)
+
+
+@dataclass
+class ExecJob:
+    nb: NotebookNode  # sanitized notebook; the result carries a copy with outputs
+    cwd: Path  # private copy of the submission folder the cells run in
+    env: dict[str, str]  # extra environment for the student's process (the probe variables)
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class ExecResult:
+    nb: NotebookNode  # outputs and execution counts filled in, as nbclient would
+    status: str  # "ok" | "timeout" | "died"  (the notebook as a whole)
+    log: list[str]  # readable lines for the instructor's log
+
+
+def _error(ename: str, evalue: str) -> NotebookNode:
+    return from_dict({"output_type": "error", "ename": ename, "evalue": evalue,
+                      "traceback": [f"{ename}: {evalue}"]})
+
+
+class _Zygote:
+    """One pre-imported worker process and its pipes (used by one job at a time)."""
+
+    def __init__(self, preload: bool) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.sandbox"] + (["--preload"] if preload else []), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, bufsize=1, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if not self.ready:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the execution worker failed to start")
+            self.ready = True
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        if self.alive():
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class WorkerPool:
+    """Pre-forked workers with numpy/IPython imported; `run` is thread-safe and blocking."""
+
+    def __init__(self, workers: int | None = None, run_as: str | None = None, blocked: Blocked = Blocked()):
+        self.workers = workers or os.cpu_count() or 1
+        # as root, student code runs as this user; `None` picks `nobody` when root and keeps the user otherwise
+        self.run_as = run_as if run_as is not None else ("nobody" if os.geteuid() == 0 else "")
+        self.blocked = blocked
+        self._idle: queue.Queue[_Zygote] = queue.Queue()
+        self._all: list[_Zygote] = []
+        self._lock = threading.Lock()
+        for _ in range(self.workers):
+            self._add()
+
+    def _add(self) -> None:
+        zygote = _Zygote(preload=bool(self.run_as))
+        with self._lock:
+            self._all.append(zygote)
+        self._idle.put(zygote)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for zygote in self._all:
+                zygote.close()
+            self._all.clear()
+
+    def run(self, job: ExecJob) -> ExecResult:
+        zygote = self._idle.get()
+        try:
+            zygote.wait_ready()
+            return _Run(job, self).drive(zygote)
+        finally:
+            if zygote.alive():
+                self._idle.put(zygote)
+            else:
+                with self._lock:
+                    self._all.remove(zygote)
+                self._add()
+
+
+class _Run:
+    """One notebook through one zygote: start children, collect outputs, replay after a death."""
+
+    def __init__(self, job: ExecJob, pool: WorkerPool):
+        self.job = job
+        self.pool = pool
+        self.nb = copy.deepcopy(job.nb)
+        self.log: list[str] = []
+        self.status = "ok"
+        code = [(i, c) for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
+        for _, cell in code:
+            cell.outputs = []
+            cell.execution_count = None
+        # nbclient does not send empty cells to the kernel, so they get no execution count
+        self.todo = [i for i, c in code if c.source.strip()]
+        self.counts = {i: n + 1 for n, i in enumerate(self.todo)}
+        self.succeeded: list[int] = []
+
+    def request(self, cells: list[int], remaining: float) -> str:
+        limits = self.job.limits
+        return json.dumps({
+            "cells": [{"index": i, "source": self.nb.cells[i].source, "execution_count": self.counts[i]}
+                      for i in cells],
+            "replay": [self.nb.cells[i].source for i in self.succeeded],
+            "cwd": str(self.job.cwd), "env": dict(self.job.env), "run_as": self.pool.run_as,
+            "blocked": self.pool.blocked.to_json(), "deadline": remaining,
+            "limits": {"cell_timeout": limits.cell_timeout, "memory_mb": limits.memory_mb},
+        }) + "\n"
+
+    def drive(self, zygote: _Zygote) -> ExecResult:
+        deadline = time.monotonic() + self.job.limits.notebook_timeout
+        pending = list(self.todo)
+        while pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._not_reached(pending)
+                break
+            zygote.proc.stdin.write(self.request(pending, remaining))
+            zygote.proc.stdin.flush()
+            pending = self._collect(zygote, pending)
+        return ExecResult(nb=self.nb, status=self.status, log=self.log)
+
+    def _collect(self, zygote: _Zygote, pending: list[int]) -> list[int]:
+        """Read one child's messages; return the cells still to run after it ended."""
+        running = None
+        for line in zygote.proc.stdout:
+            message = json.loads(line)
+            if "start" in message:
+                running = message["start"]
+            elif "done" in message:
+                index = message["done"]
+                cell = self.nb.cells[index]
+                cell.outputs = [from_dict(o) for o in message["outputs"]]
+                cell.execution_count = self.counts[index]
+                pending = pending[pending.index(index) + 1:]
+                if not message["error"]:
+                    self.succeeded.append(index)
+                running = None
+            elif "end" in message:
+                return self._ended(message["end"], message["detail"], running, pending)
+        raise RuntimeError("the execution worker exited unexpectedly")
+
+    def _ended(self, how: str, detail: str, running: int | None, pending: list[int]) -> list[int]:
+        if how == "ok":
+            return []
+        if how == "notebook_killed":
+            self.status = "timeout"
+            self.log.append(f"notebook time limit ({self.job.limits.notebook_timeout:g} s) reached")
+            self._not_reached(pending)
+            return []
+        if running is None:  # died between cells: nothing to blame, go on with what is left
+            self.log.append(f"the process ended between cells: {detail}")
+            self.status = "died"
+            return pending
+        cell = self.nb.cells[running]
+        cell.execution_count = self.counts[running]
+        if how == "cell_killed":
+            self.status = "timeout"
+            cell.outputs.append(_error("CellTimeoutError", detail))
+        else:
+            if self.status == "ok":
+                self.status = "died"
+            cell.outputs.append(_error("ProcessDied", f"{detail} while running this cell"))
+        self.log.append(f"cell {running}: {detail}; the cells after it run in a fresh process")
+        return pending[pending.index(running) + 1:]
+
+    def _not_reached(self, cells: list[int]) -> None:
+        for index in cells:
+            self.nb.cells[index].outputs = [_error(
+                "CellTimeoutError", "not run: the notebook ran past its time limit")]
+        self.status = "timeout"
+
+
+def execute(job: ExecJob, **pool_kwargs) -> ExecResult:
+    """Run one notebook (the self-learner's check) in a one-worker pool."""
+    pool_kwargs.setdefault("workers", 1)
+    with WorkerPool(**pool_kwargs) as pool:
+        return pool.run(job)

@@ -1,0 +1,393 @@
+"""The student's side of the executor: a pre-imported worker ("zygote") that forks one confined child per job.
+
+The grading process starts one zygote per worker with `python -m autograder.sandbox`. The zygote imports numpy
+and IPython once, then reads jobs as JSON lines on stdin. For each job it forks a child that confines itself
+(own process group, resource limits, an audit hook, an unprivileged user when the grader is root) and runs the
+cells through a real IPython InteractiveShell, streaming one JSON message per cell back through a pipe. The
+zygote relays those messages on stdout and enforces the hard limits: a cell that ignores its SIGALRM, or a
+notebook past its deadline, gets its whole process group SIGKILLed. Nothing here decides a grade.
+
+Messages, zygote -> grader, one JSON object per line:
+    {"start": i}                          cell i started
+    {"done": i, "outputs": [...], "error": bool}
+    {"end": "ok" | "cell_killed" | "notebook_killed" | "died", "detail": str}
+"""
+from __future__ import annotations
+
+import ctypes
+import io
+import json
+import os
+import pwd
+import resource
+import select
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+
+# Student code must not start BLAS threads that outlive a fork or fight over the two cores.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+GRACE_SECONDS = 2.0  # how long a cell may ignore its CellTimeoutError before its process is killed
+STREAM_CAP = 1_000_000  # characters of stdout/stderr kept per cell; a print loop must not exhaust the grader
+PR_SET_PDEATHSIG = 1  # prctl option: signal this process gets when its parent dies
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """What the student's process may not import or open."""
+
+    # the grader's reference solutions and the judge's modules: importing them would leak the answers
+    modules: tuple[str, ...] = ("reference", "autograder.spec", "autograder.specs", "autograder.probing")
+    # absolute paths (files or directories) the student's process may not open: source/, the gradebook, reference/
+    paths: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"modules": list(self.modules), "paths": list(self.paths)}
+
+
+class CellTimeoutError(BaseException):
+    """Raised inside a cell at its time limit; a BaseException so `except Exception:` loops do not swallow it."""
+
+
+def _blocked_module(name: str, modules: tuple[str, ...]) -> bool:
+    return any(name == m or name.startswith(m + ".") for m in modules)
+
+
+def install_audit_hook(modules: tuple[str, ...], paths: tuple[str, ...]) -> None:
+    """Refuse imports of the blocked modules and opens under the blocked paths, for the rest of the process."""
+    roots = tuple(os.path.realpath(p) for p in paths)
+    for name in list(sys.modules):
+        if _blocked_module(name, modules):
+            del sys.modules[name]
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "import":
+            if _blocked_module(str(args[0]), modules):
+                raise ImportError(f"importing {args[0]} is not allowed while grading")
+        elif event in ("open", "os.listdir", "os.scandir", "shutil.copyfile", "os.chdir"):
+            target = args[0] if args else None
+            if isinstance(target, bytes):
+                target = os.fsdecode(target)
+            if isinstance(target, str) and roots:
+                real = os.path.realpath(target)
+                if any(real == r or real.startswith(r + os.sep) for r in roots):
+                    raise PermissionError(f"{target} is not readable while grading")
+
+    sys.addaudithook(hook)
+
+
+def set_limits(memory_mb: int) -> None:
+    """Address space (a huge allocation becomes a MemoryError), no core files, few processes."""
+    memory = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # a fork bomb stops at this many processes of the (unprivileged) user
+    resource.setrlimit(resource.RLIMIT_NPROC, (256, 256))
+
+
+def _chown_tree(top: str, uid: int, gid: int) -> None:
+    for root, dirs, files in os.walk(top):
+        os.chown(root, uid, gid)
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), uid, gid)
+
+
+def drop_privileges(user: str, writable: list[str]) -> None:
+    """Become `user` for good, after handing it the directories it must write (its working copy, the probe dir)."""
+    entry = pwd.getpwnam(user)
+    for top in writable:
+        if top and os.path.isdir(top):
+            _chown_tree(top, entry.pw_uid, entry.pw_gid)
+    os.setgroups([])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+
+
+def _die_with_parent() -> None:
+    # the zygote's child must not outlive a zygote killed with the grader
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+class _CellStream(io.TextIOBase):
+    """sys.stdout / sys.stderr of the student's process: consecutive writes merge into one stream output."""
+
+    def __init__(self, name: str, outputs: list[dict]):
+        self.name = name
+        self.outputs = outputs
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.size > STREAM_CAP:
+            return len(text)
+        self.size += len(text)
+        if self.size > STREAM_CAP:
+            text = text[: max(0, STREAM_CAP - (self.size - len(text)))] + "\n[output truncated by the grader]\n"
+        last = self.outputs[-1] if self.outputs else None
+        if last and last["output_type"] == "stream" and last["name"] == self.name:
+            last["text"] += text
+        else:
+            self.outputs.append({"output_type": "stream", "name": self.name, "text": text})
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def make_shell():
+    """A real IPython InteractiveShell whose outputs land in nbformat dicts instead of a terminal."""
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets import Type
+
+    class Publisher(DisplayPublisher):
+        outputs: list = []
+
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+            self.outputs.append({"output_type": "display_data", "data": data, "metadata": metadata or {}})
+
+        def clear_output(self, wait=False):
+            self.outputs.clear()
+
+    class Hook(DisplayHook):
+        outputs: list = []
+
+        def start_displayhook(self):
+            self.pending = {"output_type": "execute_result", "execution_count": self.prompt_count,
+                            "data": {}, "metadata": {}}
+
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            self.pending["data"] = format_dict
+            self.pending["metadata"] = md_dict or {}
+
+        def finish_displayhook(self):
+            self.outputs.append(self.pending)
+
+    class Shell(InteractiveShell):
+        outputs: list = []
+        displayhook_class = Type(Hook)
+        display_pub_class = Type(Publisher)
+
+        def _showtraceback(self, etype, evalue, stb):
+            self.outputs.append({"output_type": "error", "ename": etype.__name__, "evalue": str(evalue),
+                                 "traceback": list(stb)})
+
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False  # no sqlite history file in the student's home
+    config.InteractiveShell.colors = "NoColor"
+    config.InteractiveShell.xmode = "Context"
+    return Shell.instance(config=config)  # the singleton, so IPython.display.display finds it
+
+
+def _bind_outputs(shell, outputs: list) -> None:
+    shell.outputs = outputs
+    shell.display_pub.outputs = outputs
+    shell.displayhook.outputs = outputs
+    sys.stdout = _CellStream("stdout", outputs)
+    sys.stderr = _CellStream("stderr", outputs)
+
+
+def _on_alarm(signum, frame):
+    raise CellTimeoutError("the cell ran past its time limit")
+
+
+def run_child(shell, job: dict, out_fd: int) -> None:
+    """In the forked child: confine this process, then run the job's cells and report each one on out_fd."""
+    os.setpgid(0, 0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    cwd = job["cwd"]
+    os.chdir(cwd)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": cwd,
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": os.path.join(cwd, ".matplotlib"),
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env.update(job["env"])
+    os.environ.clear()
+    os.environ.update(env)
+    if job.get("run_as") and os.geteuid() == 0:
+        drop_privileges(job["run_as"], [cwd, env.get("L2W_PROBE_DIR", "")])
+    _die_with_parent()
+    set_limits(job["limits"]["memory_mb"])
+    sys.path.insert(0, cwd)
+    install_audit_hook(tuple(job["blocked"]["modules"]), tuple(job["blocked"]["paths"]))
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    cell_timeout = float(job["limits"]["cell_timeout"])
+    report = os.fdopen(out_fd, "w", buffering=1)
+
+    for source in job["replay"]:
+        _bind_outputs(shell, [])
+        signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+        try:
+            shell.run_cell(source, store_history=True, silent=False)
+        except BaseException:  # a replayed cell that misbehaves now only loses its own side effects
+            pass
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    for cell in job["cells"]:
+        outputs: list[dict] = []
+        report.write(json.dumps({"start": cell["index"]}) + "\n")
+        _bind_outputs(shell, outputs)
+        shell.execution_count = cell["execution_count"]
+        signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+        try:
+            result = shell.run_cell(cell["source"], store_history=True)
+            failed = not result.success
+        except CellTimeoutError as exc:  # fired between statements, outside the shell's own handler
+            outputs.append({"output_type": "error", "ename": "CellTimeoutError", "evalue": str(exc),
+                            "traceback": [f"CellTimeoutError: {exc}"]})
+            failed = True
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        for out in outputs:
+            if out["output_type"] == "error" and out["ename"] == "CellTimeoutError":
+                out["evalue"] = f"the cell ran past its {cell_timeout:g} s time limit"
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        report.write(json.dumps({"done": cell["index"], "outputs": outputs, "error": failed}, default=repr) + "\n")
+    report.flush()
+    os._exit(0)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def supervise(pid: int, read_fd: int, job: dict, emit) -> None:
+    """In the zygote: relay the child's messages, kill it at the hard limits, report how it ended."""
+    cell_limit = float(job["limits"]["cell_timeout"]) + GRACE_SECONDS
+    deadline = time.monotonic() + float(job["deadline"])
+    started = None
+    buffer = b""
+    ending = ("died", "")
+    while True:
+        now = time.monotonic()
+        wait = deadline - now
+        if started is not None:
+            wait = min(wait, started + cell_limit - now)
+        if wait <= 0:
+            _kill_group(pid)
+            if now >= deadline:
+                ending = ("notebook_killed", "the notebook ran past its time limit")
+            else:
+                ending = ("cell_killed", f"the cell did not stop within {cell_limit:g} s and was killed")
+            break
+        ready, _, _ = select.select([read_fd], [], [], wait)
+        if not ready:
+            continue
+        chunk = os.read(read_fd, 1 << 16)
+        if not chunk:
+            break
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            message = json.loads(line)
+            if "start" in message:
+                started = time.monotonic()
+            elif "done" in message:
+                started = None
+            emit(message)
+    os.close(read_fd)
+    _, status = os.waitpid(pid, 0)
+    _kill_group(pid)  # anything the student's code left running in its group
+    if ending[0] == "died":
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and started is None:
+            ending = ("ok", "")
+        elif os.WIFSIGNALED(status):
+            ending = ("died", f"the process was killed by signal {signal.Signals(os.WTERMSIG(status)).name}")
+        else:
+            ending = ("died", f"the process exited with code {os.WEXITSTATUS(status)}")
+    emit({"end": ending[0], "detail": ending[1]})
+
+
+# Modules never preloaded: they open windows or browsers, print on import, or are test suites.
+PRELOAD_SKIP = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "lib2to3", "ensurepip",
+                "venv", "pydoc_data", "test", "tests", "__phello__", "xxlimited", "xxlimited_35", "xxsubtype"}
+
+
+def _skipped(name: str) -> bool:
+    return any(part in PRELOAD_SKIP or part.startswith(("_test", "idle_test")) for part in name.split("."))
+
+
+def preload_stdlib() -> None:
+    """Import the whole standard library once, in the zygote.
+
+    When the grader runs as root, the student's process runs as `nobody`, which often cannot read the
+    interpreter's own files (a Python under /root). Modules already in sys.modules need no file access, so
+    every child can still `import random` or `hashlib` after dropping its privileges (about 0.5 s, once).
+    """
+    import contextlib
+    import importlib
+    import pkgutil
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for name in sorted(sys.stdlib_module_names):
+            if _skipped(name):
+                continue
+            try:
+                module = importlib.import_module(name)
+            except BaseException:  # platform-specific modules that do not import here
+                continue
+            for info in pkgutil.walk_packages(getattr(module, "__path__", []), name + "."):
+                if not _skipped(info.name):
+                    try:
+                        importlib.import_module(info.name)
+                    except BaseException:
+                        pass
+
+
+def zygote(preload: bool) -> None:
+    """Import the heavy modules once, then fork one confined child per job read from stdin."""
+    import numpy  # noqa: F401  pre-imported so each child starts in milliseconds
+    import IPython  # noqa: F401
+
+    if preload:
+        preload_stdlib()
+    _die_with_parent()
+    shell = make_shell()
+    out = sys.stdout
+
+    def emit(message: dict) -> None:
+        out.write(json.dumps(message) + "\n")
+        out.flush()
+
+    emit({"ready": os.getpid()})
+    for line in sys.stdin:
+        job = json.loads(line)
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            try:
+                run_child(shell, job, write_fd)
+            finally:
+                os._exit(70)
+        os.close(write_fd)
+        supervise(pid, read_fd, job, emit)
+
+
+if __name__ == "__main__":
+    zygote(preload="--preload" in sys.argv)
