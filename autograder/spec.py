@@ -181,7 +181,8 @@ def run_reference(spec: Spec, cases_text: str):
     outcomes = []
     for case in wire.loads(cases_text)["cases"]:
         try:
-            outcomes.append(spec.reference(*case["args"], **case["kwargs"]))
+            # through the wire like the student's answer, so both sides have the same types (np.int64 -> int)
+            outcomes.append(wire.loads(wire.dumps(spec.reference(*case["args"], **case["kwargs"]))))
         except Exception as err:  # the reference raising is part of the contract (ValueError on bad input)
             outcomes.append(Raised(type(err).__name__, str(err)))
     return outcomes
