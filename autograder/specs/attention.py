@@ -211,6 +211,8 @@ def _attention_mistakes(case):
     Q, K, V, mask, scale = _call(case, "Q", "K", "V", "mask", "scale", mask=None, scale=True)
     if scale:
         yield "forgot to divide the scores by √d_k", lambda: _attend(Q, K, V, mask, False)
+        yield "divided by d_k (or by √d_k twice): divide once by √d_k", \
+            lambda: _attend(Q, K, V, mask, True, d_scale=Q.shape[-1] ** 2)
     else:
         yield "divided by √d_k although scale=False", lambda: _attend(Q, K, V, mask, True)
     if mask is not None:
@@ -256,6 +258,9 @@ def _self_mistakes(case):
             lambda: _attend(Q, K, V, attention.causal_mask(T), scale)
     yield ("forgot to divide by √d_k" if scale else "divided by √d_k although scale=False"), \
         lambda: _attend(Q, K, V, mask, not scale)
+    if scale:
+        yield "divided by d_k (or by √d_k twice): divide once by √d_k", \
+            lambda: _attend(Q, K, V, mask, True, d_scale=Q.shape[-1] ** 2)
     yield "used X itself as the values: V = X W_V", lambda: _attend(Q, K, X, mask, scale)
     yield "mixed up the projections: Q = X W_Q, K = X W_K, V = X W_V", lambda: _attend(K, Q, V, mask, scale)
 
