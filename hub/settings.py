@@ -1,0 +1,120 @@
+"""Hub settings: one typed object, read from environment variables, so one config file serves all three modes."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+COURSE_ID = "line-to-word"
+MODES = ("demo", "server", "kubernetes")
+
+# The demo roster: what `make hub` starts with when no roster is given.
+DEMO_STUDENTS = ("student1", "student2", "student3")
+DEMO_INSTRUCTORS = ("instructor",)
+
+
+def _names(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma- or whitespace-separated list of user names from the environment."""
+    if not value:
+        return default
+    return tuple(n for n in value.replace(",", " ").split() if n)
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    # demo: no root, everyone spawns as the hub's user; server: one system user per student; kubernetes: z2jh.
+    mode: str = "demo"
+    # Where the hub keeps its runtime state (database, cookie secret, course, exchange, homes); git-ignored.
+    data_dir: Path = REPO / "hub-data"
+    # Loopback by default: a laptop demo must not be reachable from the network.
+    ip: str = "127.0.0.1"
+    # The public port students open in their browser.
+    port: int = 8000
+    # The hub's own API port (the proxy and the single-user servers talk to it); 0 lets the launcher pick.
+    hub_port: int = 8081
+    # The proxy's REST API port.
+    proxy_api_port: int = 8001
+    # The formgrader service's port on loopback.
+    formgrader_port: int = 9999
+    # Students on the roster; each is in the nbgrader-line-to-word group.
+    students: tuple[str, ...] = DEMO_STUDENTS
+    # Instructors; each is in the formgrade-line-to-word group and reaches formgrader.
+    instructors: tuple[str, ...] = DEMO_INSTRUCTORS
+    # The shared password (demo mode); empty means "generate one at first start and keep it in data_dir".
+    password: str = ""
+    # The gradebook; empty means SQLite in the course directory. Any SQLAlchemy URL works (postgresql://...).
+    gradebook_url: str = ""
+    # Where the course's nbgrader source notebooks come from.
+    source_dir: Path = REPO / "source"
+    # Home directories in demo mode (one per user, all owned by the hub's user).
+    homes_dir: Path | None = None
+    # Server mode: the system account that owns the course directory and runs formgrader.
+    grader_user: str = f"grader-{COURSE_ID}"
+    # Server mode: where system users' homes are created.
+    system_home_base: Path = Path("/home")
+    # Extra environment for single-user servers (tests point HOME-independent caches here).
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: os._Environ | dict | None = None) -> HubSettings:
+        env = os.environ if env is None else env
+        mode = env.get("L2W_HUB_MODE", "demo")
+        if mode not in MODES:
+            raise ValueError(f"L2W_HUB_MODE must be one of {', '.join(MODES)}, got {mode!r}")
+        data_dir = Path(env.get("L2W_HUB_DATA", REPO / "hub-data")).resolve()
+        return cls(
+            mode=mode,
+            data_dir=data_dir,
+            ip=env.get("L2W_HUB_IP", "127.0.0.1"),
+            port=int(env.get("L2W_HUB_PORT", "8000")),
+            hub_port=int(env.get("L2W_HUB_API_PORT", "8081")),
+            proxy_api_port=int(env.get("L2W_PROXY_API_PORT", "8001")),
+            formgrader_port=int(env.get("L2W_FORMGRADER_PORT", "9999")),
+            students=_names(env.get("L2W_STUDENTS"), DEMO_STUDENTS),
+            instructors=_names(env.get("L2W_INSTRUCTORS"), DEMO_INSTRUCTORS),
+            password=env.get("L2W_HUB_PASSWORD", ""),
+            gradebook_url=env.get("L2W_GRADEBOOK_URL", ""),
+            source_dir=Path(env.get("L2W_SOURCE_DIR", REPO / "source")).resolve(),
+            system_home_base=Path(env.get("L2W_SYSTEM_HOME_BASE", "/home")),
+        )
+
+    @property
+    def course_dir(self) -> Path:
+        return self.data_dir / "course"
+
+    @property
+    def exchange_dir(self) -> Path:
+        return self.data_dir / "exchange"
+
+    @property
+    def config_dir(self) -> Path:
+        """Jupyter config directories the hub generates: one for students, one for instructors, one for the course."""
+        return self.data_dir / "config"
+
+    @property
+    def demo_homes(self) -> Path:
+        return self.homes_dir or self.data_dir / "homes"
+
+    @property
+    def db_url(self) -> str:
+        return self.gradebook_url or f"sqlite:///{self.course_dir / 'gradebook.db'}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.ip}:{self.port}/"
+
+    def shared_password(self) -> str:
+        """The demo password: from the environment, else generated once and kept (0600) in the data directory."""
+        if self.password:
+            return self.password
+        path = self.data_dir / "password"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                # 12 url-safe characters: JupyterHub requires at least 8 for a shared password.
+                f.write(secrets.token_urlsafe(9))
+        return path.read_text().strip()

@@ -1,0 +1,144 @@
+"""The course hub of Line to Word: `jupyterhub -f jupyterhub_config.py`.
+
+One file, three modes, chosen by L2W_HUB_MODE (see hub/settings.py for every other variable):
+
+- demo (default, no root): a demo roster, JupyterHub's shared-password login, every server spawned as the hub's
+  own user with a home per user under hub-data/homes/.
+- server (root, one machine, a real class): one system account per rostered user, created at first start, each
+  with its own password; LocalProcessSpawner; private homes; the course directory belongs to a grader account.
+- kubernetes: the course part only (groups, roles, the formgrader service, CSP); Zero to JupyterHub supplies the
+  spawner, proxy and login (deploy/z2jh/values.yaml loads this file into the chart's hub).
+
+nbgrader is wired as its JupyterHub demos do: the exchange, the course "line-to-word", the groups
+formgrade-line-to-word (instructors) and nbgrader-line-to-word (students), and formgrader as a hub service named
+after the course that only the formgrade group may reach.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# The hub package sits beside this file; this keeps `jupyterhub -f` working from any directory.
+sys.path.insert(0, str(HERE))
+
+from hub import course  # noqa: E402
+from hub.settings import COURSE_ID, HubSettings  # noqa: E402
+
+c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
+s = HubSettings.from_env()
+FORMGRADE_GROUP = f"formgrade-{COURSE_ID}"
+STUDENT_GROUP = f"nbgrader-{COURSE_ID}"
+BIN = Path(sys.executable).parent
+
+# --- Users, groups, roles ---------------------------------------------------------------------------------------
+c.Authenticator.allowed_users = set(s.students) | set(s.instructors)
+c.JupyterHub.load_groups = {
+    FORMGRADE_GROUP: {"users": list(s.instructors)},
+    STUDENT_GROUP: {"users": list(s.students)},
+}
+c.JupyterHub.load_roles = [
+    {
+        # Instructors reach the formgrader service (its API and its UI) and can discover it.
+        "name": FORMGRADE_GROUP,
+        "groups": [FORMGRADE_GROUP],
+        "scopes": [f"access:services!service={COURSE_ID}", "list:services", f"read:services!service={COURSE_ID}"],
+    },
+    {
+        # Students may discover the course's service (nbgrader's course discovery) but not enter it.
+        "name": STUDENT_GROUP,
+        "groups": [STUDENT_GROUP],
+        "scopes": ["list:services", f"read:services!service={COURSE_ID}"],
+    },
+]
+# A server's own API token: the usual activity and access scopes, plus (for instructors, who hold them) reaching
+# the formgrader service, which nbgrader's course list does with this token. JupyterHub grants only the subset of
+# these that the user holds, so a student's token cannot reach formgrader.
+c.Spawner.server_token_scopes = [
+    "users:activity!user",
+    "access:servers!server",
+    f"access:services!service={COURSE_ID}",
+    "list:services",
+    f"read:services!service={COURSE_ID}",
+]
+
+# --- The formgrader service -------------------------------------------------------------------------------------
+# A jupyterhub-singleuser server in the course directory, with formgrader enabled (course config dir). Its config
+# sets `frame-ancestors 'self'` so JupyterLab's formgrader iframe displays (JupyterHub 4.1+ defaults to 'none').
+formgrader = {
+    "name": COURSE_ID,
+    "url": f"http://127.0.0.1:{s.formgrader_port}",
+    "oauth_no_confirm": True,
+    "display": True,
+}
+if s.mode != "kubernetes":
+    formgrader.update(
+        command=[str(BIN / "jupyterhub-singleuser"), f"--ServerApp.root_dir={s.course_dir}",
+                 *(["--ServerApp.allow_root=True"] if s.mode == "demo" and os.geteuid() == 0 else [])],
+        cwd=str(s.course_dir),
+        environment={
+            "JUPYTER_CONFIG_PATH": str(course.course_config_dir(s)),
+            "JUPYTERHUB_DEFAULT_URL": "/lab",
+            "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
+        },
+    )
+    if s.mode == "server":
+        formgrader["user"] = s.grader_user
+c.JupyterHub.services = [formgrader]
+
+# --- Single-user servers ----------------------------------------------------------------------------------------
+c.Spawner.default_url = "/lab"
+# Demo mode run by root (a container, CI): every server runs as the hub's user, so Jupyter must be told that is meant.
+ROOT_DEMO = s.mode == "demo" and os.geteuid() == 0
+if ROOT_DEMO:
+    c.Spawner.args = ["--ServerApp.allow_root=True"]
+c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
+# Generous for 30 students spawning at once on a small machine; a single spawn takes about a second or two.
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+
+
+def user_environment(spawner):
+    """Each server reads the course config for its kind of user (students never load formgrader), plus its own
+    nbgrader student id."""
+    name = spawner.user.name
+    kind = course.instructor_config_dir(s) if name in s.instructors else course.student_config_dir(s)
+    paths = [course.write_user_config(s, name), kind]
+    spawner.environment["JUPYTER_CONFIG_PATH"] = ":".join(str(p) for p in paths)
+    spawner.environment["PATH"] = f"{BIN}:/usr/local/bin:/usr/bin:/bin"
+    spawner.environment.update(s.extra_env)
+
+
+if s.mode != "kubernetes":
+    # Hub state in the git-ignored data directory, loopback only by default.
+    course.prepare(s)
+    c.JupyterHub.ip = s.ip
+    c.JupyterHub.port = s.port
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = s.hub_port
+    c.JupyterHub.db_url = f"sqlite:///{s.data_dir / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(s.data_dir / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(s.data_dir / "jupyterhub.pid")
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
+    c.ConfigurableHTTPProxy.pid_file = str(s.data_dir / "jupyterhub-proxy.pid")
+    proxy = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
+    if proxy.exists():
+        c.ConfigurableHTTPProxy.command = [str(proxy)]
+    c.Spawner.pre_spawn_hook = user_environment
+
+if s.mode == "demo":
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = s.shared_password()
+    c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    c.SimpleLocalProcessSpawner.home_dir_template = str(s.demo_homes / "{username}")
+
+elif s.mode == "server":
+    from hub.auth import RosterAuthenticator, issue_passwords
+
+    for name in (*s.students, *s.instructors):
+        course.ensure_system_user(name, s.system_home_base / name)
+    issue_passwords([*s.students, *s.instructors], s.data_dir / "passwords.json", s.data_dir / "credentials.csv")
+    c.JupyterHub.authenticator_class = RosterAuthenticator
+    c.RosterAuthenticator.hashes_file = str(s.data_dir / "passwords.json")
+    c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+    c.LocalProcessSpawner.notebook_dir = "~"
