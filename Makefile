@@ -27,7 +27,7 @@ release: install
 	$(PY) -m autograder release
 
 hub: install node release
-	$(PY) -m hub_launcher
+	$(PY) -m hub
 
 test: install node system-deps
 	$(PY) -m pytest
