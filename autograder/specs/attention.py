@@ -1,7 +1,8 @@
 """Rung 4 (04_attention): embeddings, softmax, scores, the causal mask, attention, self- and multi-head attention.
 
 Each compare first checks the student's result against the reference; on a mismatch it recomputes the common
-mistakes on the same inputs and, when the student's result equals one of them, names that mistake.
+mistakes on the same inputs and, when the student's result equals one of them, names that mistake. The helpers
+that do so (`_named`, `_call`, `_same`, `_quiet`, `_stable`) are shared with the later rungs' specs.
 """
 
 import numpy as np
@@ -45,7 +46,7 @@ def _named(mistakes):
 
 
 def _call(case, *names, **defaults):
-    """The case's arguments by name (positional first, then keywords, then the defaults)."""
+    """The case's _call by name (positional first, then keywords, then the defaults)."""
     values = dict(zip(names, case.args))
     values.update(case.kwargs)
     for name, default in defaults.items():
