@@ -1,5 +1,54 @@
 """Plausible wrong answers for 04_attention: each must lose exactly its own function's points."""
 
+_SCALE = "    if scale:\n        s = s / np.sqrt(Q.shape[-1])\n"
+
+_ATTENTION = """def attention(Q, K, V, mask=None, scale=True):
+    s = {scores}
+{scale}{mask}    e = np.exp(s - s.max(axis={axis}, keepdims=True))
+    w = e / e.sum(axis={axis}, keepdims=True)
+    return w @ V, w
+"""
+
+_SELF_ATTENTION = """def self_attention(X, W_Q, W_K, W_V, causal=False, scale=True):
+    Q, K = X @ W_Q, X @ W_K
+    s = Q @ np.swapaxes(K, -1, -2)
+{scale}{mask}    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    w = e / e.sum(axis=-1, keepdims=True)
+    return w @ {values}, w
+"""
+
+_MULTI_HEAD = """def multi_head_attention(X, W_Q, W_K, W_V, W_O, n_heads, causal=False):
+    T, d_h = X.shape[-2], W_Q.shape[1] // n_heads
+    outs, ws = [], []
+    for h in range(n_heads):
+        c = {cols}
+        Q, K, V = X @ W_Q[:, c], X @ W_K[:, c], X @ W_V[:, c]
+        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt({width})
+        if causal:
+            s = s + np.triu(np.full((T, T), -np.inf), k=1)
+        e = np.exp(s - s.max(axis=-1, keepdims=True))
+        w = e / e.sum(axis=-1, keepdims=True)
+        outs.append(w @ V)
+        ws.append(w)
+    return np.concatenate(outs, axis=-1){project}, np.stack(ws, axis=-3)
+"""
+
+
+def _attention(scores="Q @ np.swapaxes(K, -1, -2)", scale=_SCALE,
+               mask="    if mask is not None:\n        s = s + mask\n", axis="-1"):
+    """The right attention but for one changed piece."""
+    return _ATTENTION.format(scores=scores, scale=scale, mask=mask, axis=axis)
+
+
+def _self_attention(scale=_SCALE, values="(X @ W_V)",
+                    mask="    if causal:\n        s = s + np.triu(np.full(s.shape[-2:], -np.inf), k=1)\n"):
+    return _SELF_ATTENTION.format(scale=scale, mask=mask, values=values)
+
+
+def _multi_head(cols="slice(h * d_h, (h + 1) * d_h)", width="d_h", project=" @ W_O"):
+    return _MULTI_HEAD.format(cols=cols, width=width, project=project)
+
+
 WRONG = {
     "embed": [
         ("columns of E instead of rows", "def embed(E, ids):\n    return E[:, ids].T\n"),
@@ -31,96 +80,19 @@ WRONG = {
         ("-1e9 instead of -inf", "def causal_mask(T):\n    return np.triu(np.full((T, T), -1e9), k=1)\n"),
     ],
     "attention": [
-        ("never scales",
-         "def attention(Q, K, V, mask=None, scale=True):\n"
-         "    s = Q @ np.swapaxes(K, -1, -2)\n"
-         "    if mask is not None:\n        s = s + mask\n"
-         "    e = np.exp(s - s.max(axis=-1, keepdims=True))\n"
-         "    w = e / e.sum(axis=-1, keepdims=True)\n    return w @ V, w\n"),
-        ("ignores the mask",
-         "def attention(Q, K, V, mask=None, scale=True):\n"
-         "    s = Q @ np.swapaxes(K, -1, -2)\n"
-         "    if scale:\n        s = s / np.sqrt(Q.shape[-1])\n"
-         "    e = np.exp(s - s.max(axis=-1, keepdims=True))\n"
-         "    w = e / e.sum(axis=-1, keepdims=True)\n    return w @ V, w\n"),
-        ("softmax over the queries (axis -2)",
-         "def attention(Q, K, V, mask=None, scale=True):\n"
-         "    s = Q @ np.swapaxes(K, -1, -2)\n"
-         "    if scale:\n        s = s / np.sqrt(Q.shape[-1])\n"
-         "    if mask is not None:\n        s = s + mask\n"
-         "    e = np.exp(s - s.max(axis=-2, keepdims=True))\n"
-         "    w = e / e.sum(axis=-2, keepdims=True)\n    return w @ V, w\n"),
-        ("weights from K Q^T",
-         "def attention(Q, K, V, mask=None, scale=True):\n"
-         "    s = K @ np.swapaxes(Q, -1, -2)\n"
-         "    if scale:\n        s = s / np.sqrt(Q.shape[-1])\n"
-         "    if mask is not None:\n        s = s + mask\n"
-         "    e = np.exp(s - s.max(axis=-1, keepdims=True))\n"
-         "    w = e / e.sum(axis=-1, keepdims=True)\n    return w @ V, w\n"),
+        ("never scales", _attention(scale="")),
+        ("ignores the mask", _attention(mask="")),
+        ("softmax over the queries (axis -2)", _attention(axis="-2")),
+        ("weights from K Q^T", _attention(scores="K @ np.swapaxes(Q, -1, -2)")),
     ],
     "self_attention": [
-        ("ignores causal",
-         "def self_attention(X, W_Q, W_K, W_V, causal=False, scale=True):\n"
-         "    Q, K, V = X @ W_Q, X @ W_K, X @ W_V\n"
-         "    s = Q @ np.swapaxes(K, -1, -2)\n"
-         "    if scale:\n        s = s / np.sqrt(Q.shape[-1])\n"
-         "    e = np.exp(s - s.max(axis=-1, keepdims=True))\n"
-         "    w = e / e.sum(axis=-1, keepdims=True)\n    return w @ V, w\n"),
-        ("X as the values instead of X W_V",
-         "def self_attention(X, W_Q, W_K, W_V, causal=False, scale=True):\n"
-         "    Q, K = X @ W_Q, X @ W_K\n"
-         "    s = Q @ np.swapaxes(K, -1, -2)\n"
-         "    if scale:\n        s = s / np.sqrt(Q.shape[-1])\n"
-         "    if causal:\n        s = s + np.triu(np.full(s.shape[-2:], -np.inf), k=1)\n"
-         "    e = np.exp(s - s.max(axis=-1, keepdims=True))\n"
-         "    w = e / e.sum(axis=-1, keepdims=True)\n    return w @ X, w\n"),
-        ("sqrt(d) applied twice",
-         "def self_attention(X, W_Q, W_K, W_V, causal=False, scale=True):\n"
-         "    Q, K, V = X @ W_Q, X @ W_K, X @ W_V\n"
-         "    s = Q @ np.swapaxes(K, -1, -2)\n"
-         "    if scale:\n        s = s / Q.shape[-1]\n"
-         "    if causal:\n        s = s + np.triu(np.full(s.shape[-2:], -np.inf), k=1)\n"
-         "    e = np.exp(s - s.max(axis=-1, keepdims=True))\n"
-         "    w = e / e.sum(axis=-1, keepdims=True)\n    return w @ V, w\n"),
+        ("ignores causal", _self_attention(mask="")),
+        ("X as the values instead of X W_V", _self_attention(values="X")),
+        ("sqrt(d) applied twice", _self_attention(scale="    if scale:\n        s = s / Q.shape[-1]\n")),
     ],
     "multi_head_attention": [
-        ("heads as interleaved columns",
-         "def multi_head_attention(X, W_Q, W_K, W_V, W_O, n_heads, causal=False):\n"
-         "    T, d_h = X.shape[-2], W_Q.shape[1] // n_heads\n"
-         "    outs, ws = [], []\n"
-         "    for h in range(n_heads):\n"
-         "        Q, K, V = X @ W_Q[:, h::n_heads], X @ W_K[:, h::n_heads], X @ W_V[:, h::n_heads]\n"
-         "        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(d_h)\n"
-         "        if causal:\n            s = s + np.triu(np.full((T, T), -np.inf), k=1)\n"
-         "        e = np.exp(s - s.max(axis=-1, keepdims=True))\n"
-         "        w = e / e.sum(axis=-1, keepdims=True)\n"
-         "        outs.append(w @ V)\n        ws.append(w)\n"
-         "    return np.concatenate(outs, axis=-1) @ W_O, np.stack(ws, axis=-3)\n"),
-        ("W_O forgotten",
-         "def multi_head_attention(X, W_Q, W_K, W_V, W_O, n_heads, causal=False):\n"
-         "    T, d_h = X.shape[-2], W_Q.shape[1] // n_heads\n"
-         "    outs, ws = [], []\n"
-         "    for h in range(n_heads):\n"
-         "        c = slice(h * d_h, (h + 1) * d_h)\n"
-         "        Q, K, V = X @ W_Q[:, c], X @ W_K[:, c], X @ W_V[:, c]\n"
-         "        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(d_h)\n"
-         "        if causal:\n            s = s + np.triu(np.full((T, T), -np.inf), k=1)\n"
-         "        e = np.exp(s - s.max(axis=-1, keepdims=True))\n"
-         "        w = e / e.sum(axis=-1, keepdims=True)\n"
-         "        outs.append(w @ V)\n        ws.append(w)\n"
-         "    return np.concatenate(outs, axis=-1), np.stack(ws, axis=-3)\n"),
-        ("scaled by sqrt(d) instead of sqrt(d_h)",
-         "def multi_head_attention(X, W_Q, W_K, W_V, W_O, n_heads, causal=False):\n"
-         "    T, d_h = X.shape[-2], W_Q.shape[1] // n_heads\n"
-         "    outs, ws = [], []\n"
-         "    for h in range(n_heads):\n"
-         "        c = slice(h * d_h, (h + 1) * d_h)\n"
-         "        Q, K, V = X @ W_Q[:, c], X @ W_K[:, c], X @ W_V[:, c]\n"
-         "        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(W_Q.shape[1])\n"
-         "        if causal:\n            s = s + np.triu(np.full((T, T), -np.inf), k=1)\n"
-         "        e = np.exp(s - s.max(axis=-1, keepdims=True))\n"
-         "        w = e / e.sum(axis=-1, keepdims=True)\n"
-         "        outs.append(w @ V)\n        ws.append(w)\n"
-         "    return np.concatenate(outs, axis=-1) @ W_O, np.stack(ws, axis=-3)\n"),
+        ("heads as interleaved columns", _multi_head(cols="slice(h, None, n_heads)")),
+        ("W_O forgotten", _multi_head(project="")),
+        ("scaled by sqrt(d) instead of sqrt(d_h)", _multi_head(width="W_Q.shape[1]")),
     ],
 }
