@@ -52,9 +52,9 @@ def _probs(rng, n, zeros=True):
 # ---- naming a mistake ----
 
 
-def _first(mistakes, case, got, reason):
-    """The explanation of the first mistake the student's result matches, else the plain reason."""
-    for why, wrong in mistakes(case):
+def _first(mistakes, got, reason):
+    """The explanation of the first (explanation, wrong formula) whose result the student's equals, else reason."""
+    for why, wrong in mistakes:
         if _same(_quiet(wrong), got):
             return why
     return reason
@@ -93,7 +93,7 @@ def compare_corpus_logits(expected, got, case):
         ("looks like +1 smoothing: a count of 0 must give -inf (log 0), so an unseen ending stays unseen",
          lambda: np.log((counts + 1) / (counts + 1).sum())),
     ]
-    return _first(lambda _: mistakes, case, got, _infinities(expected, got, "count of 0 gives a logit") or reason)
+    return _first(mistakes, got, _infinities(expected, got, "count of 0 gives a logit") or reason)
 
 
 def compare_preference_reward(expected, got, case):
@@ -119,7 +119,7 @@ def compare_preference_reward(expected, got, case):
     ]
     if preferred != winner:
         mistakes = mistakes[2:]
-    return _first(lambda _: mistakes, case, got, reason)
+    return _first(mistakes, got, reason)
 
 
 def compare_rlhf_logits(expected, got, case):
@@ -132,7 +132,7 @@ def compare_rlhf_logits(expected, got, case):
         ("that is base - reward / beta: the reward is added", lambda: base - reward / beta),
         ("that is base + reward: divide the reward by beta", lambda: base + reward),
     ]
-    return _first(lambda _: mistakes, case, got, _infinities(expected, got, "base logit") or reason)
+    return _first(mistakes, got, _infinities(expected, got, "base logit") or reason)
 
 
 def _normalized(w):
@@ -159,7 +159,7 @@ def compare_kl_regularized_policy(expected, got, case):
         ("that is softmax(reward / beta): pi_ref is missing", lambda: softmax(reward / beta)),
         ("that is softmax(pi_ref + reward / beta): add log(pi_ref), not pi_ref", lambda: softmax(pi_ref + reward / beta)),
     ]
-    return _first(lambda _: mistakes, case, got, reason)
+    return _first(mistakes, got, reason)
 
 
 def compare_kl_divergence(expected, got, case):
@@ -179,7 +179,7 @@ def compare_kl_divergence(expected, got, case):
         ("that is in bits (log base 2): use the natural log", lambda: expected / np.log(2)),
         ("that is in log base 10: use the natural log", lambda: expected / np.log(10)),
     ]
-    return _first(lambda _: mistakes, case, got, reason)
+    return _first(mistakes, got, reason)
 
 
 def compare_prob_after_rlhf(expected, got, case):
@@ -191,7 +191,7 @@ def compare_prob_after_rlhf(expected, got, case):
     if isinstance(got, float) and np.isnan(got):
         return ("nan: pi_ref * exp(reward / beta) overflowed (0 * inf is nan); go through the logits and the "
                 "stable softmax instead")
-    if expected == 0.0 and isinstance(got, (int, float)) and got != 0.0:
+    if counts[token] == 0 and isinstance(got, (int, float)) and got != 0.0:
         return (f"ending {token} has count {counts[token]}, so its base logit is -inf and -inf + R / beta stays -inf "
                 f"for any finite reward: its probability must be exactly 0, not {got:.3g} (no smoothing, no "
                 "replacing -inf with a finite number)")
@@ -207,7 +207,7 @@ def compare_prob_after_rlhf(expected, got, case):
         ("looks like +1 smoothing of the counts: use corpus_logits(counts) as it is",
          lambda: float(softmax(np.log(smoothed / smoothed.sum()) + reward / beta)[token])),
     ]
-    return _first(lambda _: mistakes, case, got, reason)
+    return _first(mistakes, got, reason)
 
 
 # ---- the cases: small readable ones first, then drawn ones ----
