@@ -29,7 +29,9 @@ c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
 s = HubSettings.from_env()
 FORMGRADE_GROUP = f"formgrade-{COURSE_ID}"
 STUDENT_GROUP = f"nbgrader-{COURSE_ID}"
-BIN = Path(sys.executable).parent
+# Servers run `python -m jupyterhub.singleuser` with this interpreter (their kernels too, by default).
+SERVER_PYTHON = s.server_python or sys.executable
+SINGLEUSER = [SERVER_PYTHON, "-m", "jupyterhub.singleuser"]
 
 # --- Users, groups, roles ---------------------------------------------------------------------------------------
 c.Authenticator.allowed_users = set(s.students) | set(s.instructors)
@@ -73,13 +75,13 @@ formgrader = {
 }
 if s.mode != "kubernetes":
     formgrader.update(
-        command=[str(BIN / "jupyterhub-singleuser"), f"--ServerApp.root_dir={s.course_dir}",
+        command=[*SINGLEUSER, f"--ServerApp.root_dir={s.course_dir}",
                  *(["--ServerApp.allow_root=True"] if s.mode == "demo" and os.geteuid() == 0 else [])],
         cwd=str(s.course_dir),
         environment={
             "JUPYTER_CONFIG_PATH": str(course.course_config_dir(s)),
             "JUPYTERHUB_DEFAULT_URL": "/lab",
-            "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
+            "PATH": f"{Path(SERVER_PYTHON).parent}:/usr/local/bin:/usr/bin:/bin",
         },
     )
     if s.mode == "server":
@@ -92,7 +94,7 @@ c.Spawner.default_url = "/lab"
 ROOT_DEMO = s.mode == "demo" and os.geteuid() == 0
 if ROOT_DEMO:
     c.Spawner.args = ["--ServerApp.allow_root=True"]
-c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
+c.Spawner.cmd = SINGLEUSER
 # Generous for 30 students spawning at once on a small machine; a single spawn takes about a second or two.
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
@@ -105,8 +107,7 @@ def user_environment(spawner):
     kind = course.instructor_config_dir(s) if name in s.instructors else course.student_config_dir(s)
     paths = [course.write_user_config(s, name), kind]
     spawner.environment["JUPYTER_CONFIG_PATH"] = ":".join(str(p) for p in paths)
-    spawner.environment["PATH"] = f"{BIN}:/usr/local/bin:/usr/bin:/bin"
-    spawner.environment.update(s.extra_env)
+    spawner.environment["PATH"] = f"{Path(SERVER_PYTHON).parent}:/usr/local/bin:/usr/bin:/bin"
 
 
 if s.mode != "kubernetes":

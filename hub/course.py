@@ -157,9 +157,10 @@ def sync_source(s: HubSettings, assignments: list[str] | None = None) -> list[st
 
 def nbgrader(s: HubSettings, *args: str) -> subprocess.CompletedProcess:
     """Run an nbgrader command in the course directory (as the grader account in server mode)."""
-    cmd = [sys.executable, "-m", "nbgrader", *args]
+    python = s.server_python or sys.executable
+    cmd = [python, "-m", "nbgrader", *args]
     # nbgrader runs `alembic` from PATH: the venv's bin must come first even when the venv is not activated.
-    bin_dir = os.path.dirname(sys.executable)
+    bin_dir = os.path.dirname(python)
     env = {**os.environ, "JUPYTER_CONFIG_PATH": str(course_config_dir(s)),
            "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
     user = s.grader_user if s.mode == "server" and os.geteuid() == 0 else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,8 +55,9 @@ class HubSettings:
     grader_user: str = f"grader-{COURSE_ID}"
     # Server mode: where system users' homes are created.
     system_home_base: Path = Path("/home")
-    # Extra environment for single-user servers (tests point HOME-independent caches here).
-    extra_env: dict[str, str] = field(default_factory=dict)
+    # The Python that single-user servers and the formgrader service run with; empty means the hub's own. In server
+    # mode every student's account must be able to execute it (a venv under a private home will not do).
+    server_python: str = ""
 
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> HubSettings:
@@ -79,6 +80,8 @@ class HubSettings:
             gradebook_url=env.get("L2W_GRADEBOOK_URL", ""),
             source_dir=Path(env.get("L2W_SOURCE_DIR", REPO / "source")).resolve(),
             system_home_base=Path(env.get("L2W_SYSTEM_HOME_BASE", "/home")),
+            grader_user=env.get("L2W_GRADER_USER", f"grader-{COURSE_ID}"),
+            server_python=env.get("L2W_SERVER_PYTHON", ""),
         )
 
     @property
