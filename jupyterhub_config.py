@@ -32,6 +32,8 @@ STUDENT_GROUP = f"nbgrader-{COURSE_ID}"
 # Servers run `python -m jupyterhub.singleuser` with this interpreter (their kernels too, by default).
 SERVER_PYTHON = s.server_python or sys.executable
 SINGLEUSER = [SERVER_PYTHON, "-m", "jupyterhub.singleuser"]
+# Shims that keep slow imports a server never needs out of every spawn (hub/server_shims/rfc3987_syntax.py says why).
+SERVER_PYTHONPATH = str(HERE / "hub" / "server_shims")
 
 # --- Users, groups, roles ---------------------------------------------------------------------------------------
 c.Authenticator.allowed_users = set(s.students) | set(s.instructors)
@@ -82,6 +84,7 @@ if s.mode != "kubernetes":
             "JUPYTER_CONFIG_PATH": str(course.course_config_dir(s)),
             "JUPYTERHUB_DEFAULT_URL": "/lab",
             "PATH": f"{Path(SERVER_PYTHON).parent}:/usr/local/bin:/usr/bin:/bin",
+            "PYTHONPATH": SERVER_PYTHONPATH,
         },
     )
     if s.mode == "server":
@@ -108,6 +111,7 @@ def user_environment(spawner):
     paths = [course.write_user_config(s, name), kind]
     spawner.environment["JUPYTER_CONFIG_PATH"] = ":".join(str(p) for p in paths)
     spawner.environment["PATH"] = f"{Path(SERVER_PYTHON).parent}:/usr/local/bin:/usr/bin:/bin"
+    spawner.environment["PYTHONPATH"] = SERVER_PYTHONPATH
 
 
 if s.mode != "kubernetes":
@@ -130,7 +134,7 @@ if s.mode != "kubernetes":
 if s.mode == "demo":
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = s.shared_password()
-    c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    c.JupyterHub.spawner_class = "hub.spawners.QuickSimpleLocalProcessSpawner"
     c.SimpleLocalProcessSpawner.home_dir_template = str(s.demo_homes / "{username}")
 
 elif s.mode == "server":
@@ -141,5 +145,5 @@ elif s.mode == "server":
     issue_passwords([*s.students, *s.instructors], s.data_dir / "passwords.json", s.data_dir / "credentials.csv")
     c.JupyterHub.authenticator_class = RosterAuthenticator
     c.RosterAuthenticator.hashes_file = str(s.data_dir / "passwords.json")
-    c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+    c.JupyterHub.spawner_class = "hub.spawners.QuickLocalProcessSpawner"
     c.LocalProcessSpawner.notebook_dir = "~"
