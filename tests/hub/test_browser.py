@@ -81,6 +81,7 @@ def test_student_runs_widget_cell_and_instructor_sees_formgrader(make_hub, brows
     teacher.goto(f"{hub.url}/services/{COURSE_ID}/lab?formgrader=true")
     frame = teacher.frame_locator("iframe").first
     frame.locator("text=Manage Assignments").first.wait_for(state="visible", timeout=60_000)
-    assert frame.locator(f"text={tiny_course.ASSIGNMENT}").count() >= 1
+    # The assignment table fills in from formgrader's API after the page itself: its row proves the app works.
+    frame.locator("a", has_text=tiny_course.ASSIGNMENT).first.wait_for(state="visible", timeout=30_000)
     teacher.screenshot(path=str(tmp_path / "instructor_formgrader.png"))
     print(f"screenshot: {tmp_path / 'instructor_formgrader.png'}")
