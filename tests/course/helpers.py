@@ -53,7 +53,7 @@ def cell_by_id(nb, grade_id: str):
     raise KeyError(f"no cell with grade_id {grade_id!r}")
 
 
-def test_cells(nb) -> dict[str, float]:
+def question_cells(nb) -> dict[str, float]:
     """{grade_id: points} of the autograded test cells."""
     return {m["grade_id"]: float(m.get("points", 0)) for c in nb.cells
             if (m := nbgrader_meta(c)).get("grade") and not m.get("solution")}
@@ -61,7 +61,7 @@ def test_cells(nb) -> dict[str, float]:
 
 def graded_functions(nb) -> list[str]:
     """Names of the solution cells that have a test cell test_<name>."""
-    tests = test_cells(nb)
+    tests = question_cells(nb)
     return [m["grade_id"] for c in nb.cells
             if (m := nbgrader_meta(c)).get("solution") and f"test_{m.get('grade_id')}" in tests]
 
