@@ -17,6 +17,8 @@ def _describe(x):
     """A short picture of what arrived: the value for a scalar, the shape for an array."""
     if isinstance(x, np.ndarray) and x.ndim > 0:
         return f"an array of shape {x.shape}"
+    if isinstance(x, (np.ndarray, np.generic)):
+        x = x.item()  # 1.5, not np.float64(1.5)
     return repr(x)
 
 
@@ -51,7 +53,7 @@ def array(x, name, *, ndim=None, min_ndim=0, inf="none", nonempty=False):
             if pos.any():
                 raise ValueError(f"{name} must be finite or -inf; got +inf{_first(pos)}")
         elif inf == "none":
-            raise ValueError(f"{name} must be finite; got {a[bad].flat[0]}{_first(bad)}")
+            raise ValueError(f"{name} must be finite; got {_describe(a[bad].flat[0])}{_first(bad)}")
     return a
 
 
@@ -60,9 +62,9 @@ def real(x, name):
     if isinstance(x, np.ndarray) and x.ndim == 0:
         x = x[()]
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{name} must be a real number; got {x!r}")
+        raise ValueError(f"{name} must be a real number; got {_describe(x)}")
     if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite; got {x!r}")
+        raise ValueError(f"{name} must be finite; got {_describe(x)}")
     return float(x)
 
 
@@ -70,7 +72,7 @@ def positive(x, name):
     """A finite number > 0 (a learning rate, beta, a temperature), as a float."""
     x = real(x, name)
     if x <= 0:
-        raise ValueError(f"{name} must be > 0; got {x!r}")
+        raise ValueError(f"{name} must be > 0; got {_describe(x)}")
     return x
 
 
@@ -81,7 +83,7 @@ def interval(x, name, lo, hi, *, closed_lo, closed_hi):
     below = x <= hi if closed_hi else x < hi
     if not (above and below):
         text = f"{'[' if closed_lo else '('}{lo}, {hi}{']' if closed_hi else ')'}"
-        raise ValueError(f"{name} must be in {text}; got {x!r}")
+        raise ValueError(f"{name} must be in {text}; got {_describe(x)}")
     return x
 
 
@@ -90,16 +92,16 @@ def integer(x, name, minimum=0):
     if isinstance(x, np.ndarray) and x.ndim == 0:
         x = x[()]
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {x!r}")
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {_describe(x)}")
     if x < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {x!r}")
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {_describe(x)}")
     return int(x)
 
 
 def index(i, name, n):
     """A single id in range(n), as an int."""
     if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral) or not 0 <= i < n:
-        raise ValueError(f"{name} must be an integer in [0, {n}); got {i!r}")
+        raise ValueError(f"{name} must be an integer in [0, {n}); got {_describe(i)}")
     return int(i)
 
 
@@ -115,7 +117,7 @@ def ids(x, name, n, *, ndim=None):
     out = (raw < 0) | (raw >= n)
     if out.any():
         raise ValueError(
-            f"{name} must be token ids in [0, {n}) (the vocabulary); got {raw[out].flat[0]}{_first(out)}"
+            f"{name} must be token ids in [0, {n}) (the vocabulary); got {_describe(raw[out].flat[0])}{_first(out)}"
         )
     return raw.astype(np.intp, copy=False)
 
@@ -126,22 +128,30 @@ def same_shape(a, b, name_a, name_b):
         raise ValueError(f"{name_a} and {name_b} must have the same shape; got {a.shape} and {b.shape}")
 
 
+def pair(a, b, name_a, name_b, ndim=None):
+    """Two same-shaped, non-empty, finite arrays (inputs and targets, predictions and targets), as float64."""
+    a = array(a, name_a, ndim=ndim, nonempty=True)
+    b = array(b, name_b, ndim=ndim, nonempty=True)
+    same_shape(a, b, name_a, name_b)
+    return a, b
+
+
 def probabilities(x, name, *, ndim=1):
     """A probability vector: non-negative entries summing to 1 (within PROB_SUM_TOL), as float64."""
     p = array(x, name, ndim=ndim, nonempty=True)
     neg = p < 0
     if neg.any():
-        raise ValueError(f"{name} must be non-negative probabilities; got {p[neg].flat[0]}{_first(neg)}")
+        raise ValueError(f"{name} must be non-negative probabilities; got {_describe(p[neg].flat[0])}{_first(neg)}")
     total = p.sum(axis=-1)
     if np.any(np.abs(total - 1) > PROB_SUM_TOL):
-        raise ValueError(f"{name} must sum to 1; got a sum of {np.ravel(total)[0]!r}")
+        raise ValueError(f"{name} must sum to 1; got a sum of {_describe(np.ravel(total)[0])}")
     return p
 
 
 def choice(x, name, options):
     """One of a fixed set of options (an activation's name, ...)."""
     if x not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {x!r}")
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {_describe(x)}")
     return x
 
 
