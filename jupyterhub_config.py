@@ -6,8 +6,9 @@ One file, three modes, chosen by L2W_HUB_MODE (see hub/settings.py for every oth
   own user with a home per user under hub-data/homes/.
 - server (root, one machine, a real class): one system account per rostered user, created at first start, each
   with its own password; LocalProcessSpawner; private homes; the course directory belongs to a grader account.
-- kubernetes: the course part only (groups, roles, the formgrader service, CSP); Zero to JupyterHub supplies the
-  spawner, proxy and login (deploy/z2jh/values.yaml loads this file into the chart's hub).
+- kubernetes: the Zero to JupyterHub chart runs the hub there, with the same course wiring (groups, roles,
+  formgrader service, CSP, exchange on shared storage) written as chart values in deploy/z2jh/values.yaml; this
+  file then only says so.
 
 nbgrader is wired as its JupyterHub demos do: the exchange, the course "line-to-word", the groups
 formgrade-line-to-word (instructors) and nbgrader-line-to-word (students), and formgrader as a hub service named
@@ -27,6 +28,11 @@ from hub.settings import COURSE_ID, HubSettings  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
 s = HubSettings.from_env()
+if s.mode == "kubernetes":
+    sys.exit("L2W_HUB_MODE=kubernetes: the Zero to JupyterHub chart runs the hub; deploy with "
+             "`helm upgrade --install line-to-word jupyterhub/jupyterhub --values deploy/z2jh/values.yaml`")
+# Demo mode run by root (a container, CI): every server runs as the hub's user, so Jupyter must be told that is meant.
+ROOT_DEMO = s.mode == "demo" and os.geteuid() == 0
 FORMGRADE_GROUP = f"formgrade-{COURSE_ID}"
 STUDENT_GROUP = f"nbgrader-{COURSE_ID}"
 # Servers run `python -m jupyterhub.singleuser` with this interpreter (their kernels too, by default).
@@ -72,29 +78,27 @@ c.Spawner.server_token_scopes = [
 formgrader = {
     "name": COURSE_ID,
     "url": f"http://127.0.0.1:{s.formgrader_port}",
+    "command": [*SINGLEUSER, f"--ServerApp.root_dir={s.course_dir}",
+                *(["--ServerApp.allow_root=True"] if ROOT_DEMO else [])],
+    "cwd": str(s.course_dir),
+    "environment": {
+        "JUPYTER_CONFIG_PATH": str(course.course_config_dir(s)),
+        "JUPYTERHUB_DEFAULT_URL": "/lab",
+        "PATH": f"{Path(SERVER_PYTHON).parent}:/usr/local/bin:/usr/bin:/bin",
+        "PYTHONPATH": SERVER_PYTHONPATH,
+    },
+    # Instructors already chose to open it; the hub's "authorize this service?" page would only slow them down.
     "oauth_no_confirm": True,
+    # Listed on the hub's home page (for those allowed to see it).
     "display": True,
 }
-if s.mode != "kubernetes":
-    formgrader.update(
-        command=[*SINGLEUSER, f"--ServerApp.root_dir={s.course_dir}",
-                 *(["--ServerApp.allow_root=True"] if s.mode == "demo" and os.geteuid() == 0 else [])],
-        cwd=str(s.course_dir),
-        environment={
-            "JUPYTER_CONFIG_PATH": str(course.course_config_dir(s)),
-            "JUPYTERHUB_DEFAULT_URL": "/lab",
-            "PATH": f"{Path(SERVER_PYTHON).parent}:/usr/local/bin:/usr/bin:/bin",
-            "PYTHONPATH": SERVER_PYTHONPATH,
-        },
-    )
-    if s.mode == "server":
-        formgrader["user"] = s.grader_user
+if s.mode == "server":
+    # The grader account owns the course directory; formgrader runs as it.
+    formgrader["user"] = s.grader_user
 c.JupyterHub.services = [formgrader]
 
 # --- Single-user servers ----------------------------------------------------------------------------------------
 c.Spawner.default_url = "/lab"
-# Demo mode run by root (a container, CI): every server runs as the hub's user, so Jupyter must be told that is meant.
-ROOT_DEMO = s.mode == "demo" and os.geteuid() == 0
 if ROOT_DEMO:
     c.Spawner.args = ["--ServerApp.allow_root=True"]
 c.Spawner.cmd = SINGLEUSER
@@ -114,22 +118,22 @@ def user_environment(spawner):
     spawner.environment["PYTHONPATH"] = SERVER_PYTHONPATH
 
 
-if s.mode != "kubernetes":
-    # Hub state in the git-ignored data directory, loopback only by default.
-    course.prepare(s)
-    c.JupyterHub.ip = s.ip
-    c.JupyterHub.port = s.port
-    c.JupyterHub.hub_ip = "127.0.0.1"
-    c.JupyterHub.hub_port = s.hub_port
-    c.JupyterHub.db_url = f"sqlite:///{s.data_dir / 'jupyterhub.sqlite'}"
-    c.JupyterHub.cookie_secret_file = str(s.data_dir / "jupyterhub_cookie_secret")
-    c.JupyterHub.pid_file = str(s.data_dir / "jupyterhub.pid")
-    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
-    c.ConfigurableHTTPProxy.pid_file = str(s.data_dir / "jupyterhub-proxy.pid")
-    proxy = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
-    if proxy.exists():
-        c.ConfigurableHTTPProxy.command = [str(proxy)]
-    c.Spawner.pre_spawn_hook = user_environment
+# --- The hub: state in the git-ignored data directory, loopback only by default --------------------------------
+course.prepare(s)
+c.JupyterHub.ip = s.ip
+c.JupyterHub.port = s.port
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = s.hub_port
+c.JupyterHub.db_url = f"sqlite:///{s.data_dir / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(s.data_dir / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(s.data_dir / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
+c.ConfigurableHTTPProxy.pid_file = str(s.data_dir / "jupyterhub-proxy.pid")
+proxy = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
+if proxy.exists():
+    c.ConfigurableHTTPProxy.command = [str(proxy)]
+c.Spawner.pre_spawn_hook = user_environment
+
 
 if s.mode == "demo":
     c.JupyterHub.authenticator_class = "shared-password"

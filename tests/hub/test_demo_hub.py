@@ -90,11 +90,13 @@ def test_student_fetches_submits_instructor_grades_and_sees_it_in_formgrader(mak
 def test_walls_wrong_password_formgrader_and_other_servers(make_hub):
     hub = make_hub()
     bad = Browserless(hub, "student1").login(password="not-the-password")
-    assert bad.status_code == 403 and "jupyterhub-session-id" not in bad.headers.get("Set-Cookie", "") or \
-        "jupyterhub-hub-login" not in bad.headers.get("Set-Cookie", "")
+    assert bad.status_code == 403
     assert "jupyterhub-hub-login" not in bad.headers.get("Set-Cookie", "")
 
     student1, student2 = login(hub, "student1"), login(hub, "student2")
+    # nbgrader's groups: students in nbgrader-line-to-word, instructors in formgrade-line-to-word.
+    assert student1.hub_api("GET", "/users/student1").json()["groups"] == [f"nbgrader-{COURSE_ID}"]
+    assert login(hub, "instructor").hub_api("GET", "/users/instructor").json()["groups"] == [f"formgrade-{COURSE_ID}"]
     student1.spawn()
     student2.spawn()
     # The formgrader service: refused to a student, with a token or with the browser's cookie.
