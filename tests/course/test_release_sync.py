@@ -1,0 +1,35 @@
+"""release/ is what `python -m autograder release` makes from source/, and it gives nothing away."""
+
+import nbformat
+import pytest
+
+from autograder.release import release
+
+from .helpers import RELEASE, SOURCE, notebook_path
+
+RELEASED = sorted(p.name for p in RELEASE.iterdir() if notebook_path(p.name, RELEASE).is_file())
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release")
+    release(RELEASED, release_dir=out)
+    return out
+
+
+@pytest.mark.parametrize("assignment", RELEASED)
+def test_release_matches_a_fresh_generation(regenerated, assignment):
+    committed = nbformat.read(notebook_path(assignment, RELEASE), as_version=4)
+    fresh = nbformat.read(notebook_path(assignment, regenerated), as_version=4)
+    assert [c.source for c in committed.cells] == [c.source for c in fresh.cells], (
+        f"release/{assignment} is stale: run `python -m autograder release` and commit it")
+    data = {p.name: p.read_bytes() for p in (SOURCE / assignment).iterdir() if p.suffix != ".ipynb"}
+    assert data == {n: (RELEASE / assignment / n).read_bytes() for n in data}, "data files differ from source/"
+
+
+@pytest.mark.parametrize("assignment", RELEASED)
+def test_release_holds_no_solution_and_no_hidden_test(assignment):
+    text = notebook_path(assignment, RELEASE).read_text()
+    for secret in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "probe(", "autograder"):
+        assert secret not in text, f"release/{assignment} still contains {secret!r}"
+    assert "raise NotImplementedError()" in text
