@@ -1,0 +1,48 @@
+"""Every notebook runs top to bottom in a real kernel and its widgets render with the student's functions."""
+
+import re
+
+import numpy as np
+import pytest
+
+from .helpers import RELEASE, assignments, execute_in_kernel, notebook_path, write_submission, load_release
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_source_notebook_runs_and_shows_widgets(assignment):
+    _, views = execute_in_kernel(notebook_path(assignment))
+    assert views, f"{assignment} displays no widget"
+
+
+def test_line_widget_shows_the_loss_of_the_sliders():
+    nb, _ = execute_in_kernel(notebook_path("01_line"))
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    values = {m["state"].get("description"): m["state"].get("value") for m in state.values()
+              if m["model_name"] == "FloatSliderModel"}
+    w, b = values["w"], values["b"]
+    x, y = np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 1.0, 1.0, 0.0])
+    labels = [m["state"]["value"] for m in state.values() if m["model_name"] == "HTMLModel"]
+    loss = np.mean((w * x + b - y) ** 2)
+    assert any(f"loss = {loss:.4f}" in text for text in labels), labels
+    buttons = [m["state"]["description"] for m in state.values() if m["model_name"] == "ButtonModel"]
+    assert "train step" in buttons
+
+
+def test_sampling_widget_shows_kept_tokens_and_a_continuation():
+    nb, _ = execute_in_kernel(notebook_path("06_sampling"))
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    labels = [m["state"]["value"] for m in state.values() if m["model_name"] == "HTMLModel"]
+    assert any(text.startswith("kept: roamed") for text in labels), labels
+    assert any(re.search(r"sampled: <b>a fluffy blue creature( \S+){4}</b>", text) for text in labels), labels
+
+
+@pytest.mark.parametrize("assignment", [a for a in assignments() if notebook_path(a, RELEASE).is_file()])
+def test_untouched_release_widgets_ask_for_the_functions(tmp_path, assignment):
+    nb = load_release(assignment)
+    for cell in nb.cells:  # the checks of unanswered functions fail, as expected; the widgets must not
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = "pass"
+    nb_path = write_submission(nb, tmp_path, assignment)
+    executed, _ = execute_in_kernel(nb_path)
+    text = str(executed.metadata.get("widgets", {}))
+    assert "Implement `" in text and "Traceback" not in str([c.get("outputs") for c in executed.cells])
