@@ -54,11 +54,12 @@ def softmax(x, axis=-1):
         raise ValueError(f"axis must be in [{-x.ndim}, {x.ndim}) for x of shape {x.shape}; got {axis!r}")
     if x.shape[axis] == 0:
         raise ValueError(f"x must have at least one entry along axis {axis}; got shape {x.shape}")
-    return _softmax(x, axis)
+    return _softmax(x.copy(), axis)  # the core works in place; the caller's array stays as it was
 
 
 def _softmax(x, axis=-1, name="x"):
-    """The softmax core, for an array already checked: finite or -inf entries."""
+    """The softmax core, for an array already checked (finite or -inf entries). Overwrites x with the result:
+    callers pass a fresh temporary (scores, logits / T), which saves allocating a second array of its size."""
     m = x.max(axis=axis, keepdims=True)
     if not np.isfinite(m).all():
         if not np.isneginf(m[~np.isfinite(m)]).all():  # +inf or NaN: Q K^T overflowed float64
@@ -69,10 +70,10 @@ def _softmax(x, axis=-1, name="x"):
             f"{name} must leave an entry above -inf in every row along axis {axis}: a fully masked row has no "
             f"distribution; got a row of only -inf{where}"
         )
-    e = x - m  # shift so the largest exponent is 0
-    np.exp(e, out=e)
-    e /= e.sum(axis=axis, keepdims=True)
-    return e
+    x -= m  # shift so the largest exponent is 0
+    np.exp(x, out=x)
+    x /= x.sum(axis=axis, keepdims=True)
+    return x
 
 
 def attention_scores(Q, K, scale=True):

@@ -56,6 +56,13 @@ def test_softmax_by_hand():
     assert att.softmax([2.0, -np.inf, 2.0]).tolist() == [0.5, 0.0, 0.5]  # -inf gets exactly 0
 
 
+def test_softmax_leaves_its_argument_alone():
+    x = np.array([[1.0, 2.0], [3.0, -np.inf]])
+    before = x.copy()
+    att.softmax(x)
+    assert np.array_equal(x, before)
+
+
 @given(arrays(st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4)), -20, 20), st.integers(-3, 2))
 def test_softmax_along_any_axis(x, axis):
     assert np.allclose(att.softmax(x, axis=axis), gold_softmax(x, axis=axis))
