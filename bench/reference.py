@@ -12,8 +12,6 @@ one core. So expect about 2x on AVX2 with single-threaded BLAS (OPENBLAS_NUM_THR
 the products on several cores (the exponentials stay on one), and well under 2x with AVX-512.
 """
 
-from __future__ import annotations
-
 import argparse
 import sys
 import time

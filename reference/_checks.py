@@ -136,15 +136,14 @@ def pair(a, b, name_a, name_b, ndim=None):
     return a, b
 
 
-def probabilities(x, name, *, ndim=1):
-    """A probability vector: non-negative entries summing to 1 (within PROB_SUM_TOL), as float64."""
-    p = array(x, name, ndim=ndim, nonempty=True)
+def probabilities(x, name):
+    """A probability vector: 1-D, non-negative entries summing to 1 (within PROB_SUM_TOL), as float64."""
+    p = array(x, name, ndim=1, nonempty=True)
     neg = p < 0
     if neg.any():
-        raise ValueError(f"{name} must be non-negative probabilities; got {_describe(p[neg].flat[0])}{_first(neg)}")
-    total = p.sum(axis=-1)
-    if np.any(np.abs(total - 1) > PROB_SUM_TOL):
-        raise ValueError(f"{name} must sum to 1; got a sum of {_describe(np.ravel(total)[0])}")
+        raise ValueError(f"{name} must be non-negative probabilities; got {_describe(p[neg][0])}{_first(neg)}")
+    if abs(p.sum() - 1) > PROB_SUM_TOL:
+        raise ValueError(f"{name} must sum to 1; got a sum of {_describe(p.sum())}")
     return p
 
 

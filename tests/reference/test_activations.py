@@ -7,7 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from scipy.special import expit
 
-from numcheck import arrays, floats, numerical_gradient, raises_naming, rel_error
+from numcheck import arrays, floats, numerical_gradient, raises_naming
 from reference import activations as act
 from reference.line import DATA
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numcheck import arrays, floats, numerical_gradient, raises_naming, rel_error
+from numcheck import arrays, floats, numerical_gradient, raises_naming
 from reference import line
 
 pytestmark = pytest.mark.filterwarnings("error")  # the reference never warns (no overflow, no divide by zero)
