@@ -1,0 +1,84 @@
+"""`python -m autograder`: parse the arguments, call one engine function per subcommand, print its result."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from autograder.config import GradeOptions
+    from autograder.execute import Limits
+    from autograder.grade import grade
+
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+    options = GradeOptions(assignment=args.assignment, course=Path(args.course), workers=args.workers,
+                           limits=limits, seed=args.seed, force=args.force, run_as=args.run_as,
+                           progress=not args.no_progress)
+    summary = grade(options)
+    print(f"{options.assignment}: {summary.count('ok')} graded, {summary.count('failed')} failed, "
+          f"{summary.count('timeout')} timed out, {summary.count('died')} with a dead process, "
+          f"{len(summary.skipped)} already graded")
+    if summary.csv:
+        print(f"grades: {summary.csv}\nhistogram: {summary.plot}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from autograder.check import main_check
+
+    return main_check(args.notebook, seed=args.seed)
+
+
+def _release(args: argparse.Namespace) -> int:
+    from autograder.release import release
+
+    for folder in release(args.assignments or None):
+        print(folder)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    defaults = _defaults()
+    top = argparse.ArgumentParser(prog="python -m autograder", description="Grade the course's notebooks.")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser("grade", help="grade every submitted/*/ASSIGNMENT of an nbgrader course")
+    grade.add_argument("assignment")
+    grade.add_argument("--course", default=".", help="the nbgrader course directory (default: .)")
+    grade.add_argument("--workers", type=int, default=defaults.workers, help="parallel student processes")
+    grade.add_argument("--seed", type=int, default=None, help="probe seed, to regrade as an earlier run did")
+    grade.add_argument("--force", action="store_true", help="regrade submissions an earlier run finished")
+    grade.add_argument("--cell-timeout", type=float, default=defaults.limits.cell_timeout)
+    grade.add_argument("--notebook-timeout", type=float, default=defaults.limits.notebook_timeout)
+    grade.add_argument("--memory-mb", type=int, default=defaults.limits.memory_mb)
+    grade.add_argument("--run-as", default=None, help="user for student code (default: nobody when root)")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.set_defaults(run=_grade)
+
+    check = commands.add_parser("check", help="a self-learner's check of one notebook")
+    check.add_argument("notebook")
+    check.add_argument("--seed", type=int, default=None)
+    check.set_defaults(run=_check)
+
+    release = commands.add_parser("release", help="regenerate release/ from source/")
+    release.add_argument("assignments", nargs="*")
+    release.set_defaults(run=_release)
+    return top
+
+
+def _defaults():
+    from autograder.config import GradeOptions
+
+    return GradeOptions(assignment="")
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""The instructors' batch grade: every `submitted/*/ASSIGNMENT` of an nbgrader course, into nbgrader's gradebook.
+
+    summary = grade(GradeOptions("ps1", course=Path("course")))
+
+Per notebook: sanitize (nbgrader's preprocessors) -> probe inputs -> execute (a fresh confined process, in
+parallel) -> judge probes -> record (nbgrader's preprocessors, gradebook) ; then report (CSV, PNG).
+Everything that touches the gradebook runs here, in the main thread, one notebook at a time; only execution runs
+in parallel. A submission is marked done in `<course>/.autograder/<assignment>/<student>.json` once all its
+notebooks are recorded, so a killed run resumes with the rest: the gradebook rows are overwritten, never added,
+so nothing counts twice.
+"""
+from __future__ import annotations
+
+import glob
+import importlib.util
+import json
+import logging
+import os
+import queue
+import secrets
+import shutil
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.converters import Autograde
+from nbgrader.converters.base import NbGraderException
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config, PyFileConfigLoader
+
+from autograder.config import GradeOptions
+from autograder.execute import Blocked, ExecJob, ExecResult, WorkerPool
+from autograder.record import NotebookGrade, Recorder
+from autograder.report import Progress, write_reports
+from autograder.sanitize import Sanitizer, SubmissionError, resources_for
+
+log = logging.getLogger("autograder.grade")
+
+SEED_FILE = "probe_seed.txt"  # beside the autograded notebooks: `--seed` with it regrades identically
+
+
+@dataclass
+class GradeSummary:
+    """What a batch grade did."""
+
+    assignment: str
+    notebooks: list[NotebookGrade] = field(default_factory=list)  # graded in this run
+    skipped: list[str] = field(default_factory=list)  # students already graded by an earlier run
+    csv: Path | None = None
+    plot: Path | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for n in self.notebooks if n.status == status)
+
+
+@dataclass
+class _Task:
+    """One notebook of one student on its way through the pipeline."""
+
+    student: str
+    notebook: str
+    resources: dict
+    dest: Path  # the autograded notebook nbgrader would write
+    workdir: Path  # private copy the cells run in
+    probe_dir: Path
+    stage: object | None
+    future: Future | None = None
+
+
+class Course:
+    """An nbgrader course directory: its config, CourseDirectory (paths, db_url) and what students may not read."""
+
+    def __init__(self, root: Path, assignment: str):
+        self.config = Config()
+        config_file = root / "nbgrader_config.py"
+        if config_file.is_file():
+            self.config.merge(PyFileConfigLoader(config_file.name, path=str(root)).load_config())
+        if not self.config.get("CourseDirectory", {}).get("root"):
+            self.config.CourseDirectory.root = str(root.resolve())
+        self.config.CourseDirectory.assignment_id = assignment
+        self.coursedir = CourseDirectory(config=self.config)
+        self.db_url = self.coursedir.db_url
+        self.assignment = assignment
+
+    def path(self, step: str, student: str) -> Path:
+        return Path(self.coursedir.format_path(step, student, self.assignment))
+
+    def submissions(self) -> list[str]:
+        pattern = self.coursedir.format_path(self.coursedir.submitted_directory, "*", self.assignment)
+        excluded = set(filter(None, self.coursedir.student_id_exclude.split(",")))
+        students = sorted(Path(p).relative_to(self.coursedir.format_path(
+            self.coursedir.submitted_directory, "", "")).parts[0] for p in glob.glob(pattern) if os.path.isdir(p))
+        return [s for s in students if s not in excluded]
+
+    def blocked(self) -> Blocked:
+        root = Path(self.coursedir.root)
+        paths = [root / self.coursedir.source_directory, root / self.coursedir.submitted_directory,
+                 root / self.coursedir.autograded_directory, root / self.coursedir.feedback_directory,
+                 root / ".autograder", root / "nbgrader_config.py"]
+        if self.db_url.startswith("sqlite:///"):
+            paths.append(Path(self.db_url[len("sqlite:///"):]))
+        spec = importlib.util.find_spec("reference")
+        if spec and spec.submodule_search_locations:
+            paths.extend(Path(p) for p in spec.submodule_search_locations)
+        return Blocked(paths=tuple(str(p) for p in paths))
+
+
+def _probe_stage(seed: int):
+    """The probe stage, when the course's probe modules are installed; plain notebooks need none."""
+    try:
+        from autograder.probing import ProbeStage
+    except ImportError:
+        return None
+    return ProbeStage(seed=seed)
+
+
+class _Batch:
+    """One run of `grade`: prepares in the main thread, executes in the pool, records in the main thread."""
+
+    def __init__(self, options: GradeOptions, course: Course, pool: WorkerPool, scratch: Path):
+        self.options = options
+        self.course = course
+        self.pool = pool
+        self.scratch = scratch
+        self.converter = Autograde(coursedir=course.coursedir, config=course.config)
+        self.sanitize = Sanitizer(course.config, options.restore_missing_cells)
+        self.record = Recorder(course.config, course.db_url)
+        self.summary = GradeSummary(options.assignment)
+        self.done: queue.Queue[_Task] = queue.Queue()
+        self.remaining: dict[str, int] = {}
+        self.failed_students: set[str] = set()
+        self.seeds: dict[str, int] = {}
+
+    # -- resume bookkeeping -------------------------------------------------------------------------------
+
+    def _marker(self, student: str) -> Path:
+        return self.options.state_dir / f"{student}.json"
+
+    def _submitted_stamp(self, student: str) -> str:
+        stamp = self.course.path(self.course.coursedir.submitted_directory, student) / "timestamp.txt"
+        return stamp.read_text().strip() if stamp.is_file() else ""
+
+    def already_graded(self, student: str) -> bool:
+        marker = self._marker(student)
+        if self.options.force or not marker.is_file():
+            return False
+        try:
+            return json.loads(marker.read_text()).get("timestamp") == self._submitted_stamp(student)
+        except (OSError, ValueError):
+            return False
+
+    def _mark_done(self, student: str) -> None:
+        marker = self._marker(student)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        partial = marker.with_suffix(".tmp")
+        partial.write_text(json.dumps({"timestamp": self._submitted_stamp(student), "seed": self.seeds[student]}))
+        os.replace(partial, marker)  # atomic: a kill leaves either no marker or a whole one
+
+    # -- stages ---------------------------------------------------------------------------------------------
+
+    def prepare(self, student: str) -> list[_Task]:
+        """Gradebook rows and autograded/ folder (nbgrader's Autograde.init_assignment), then sanitize."""
+        submitted = self.course.path(self.course.coursedir.submitted_directory, student)
+        self.converter.notebooks = sorted(glob.glob(str(submitted / "*.ipynb")))
+        try:
+            self.converter.init_assignment(self.options.assignment, student)
+        except NbGraderException as err:
+            self._fail_student(student, f"nbgrader could not set up the submission: {err}")
+            return []
+        seed = self.options.seed if self.options.seed is not None else secrets.randbits(32)
+        self.seeds[student] = seed
+        stage = _probe_stage(seed)
+        dest = self.course.path(self.course.coursedir.autograded_directory, student)
+        tasks = []
+        for path in map(Path, self.converter.notebooks):
+            resources = resources_for(self.course.db_url, self.options.assignment, student, path.stem)
+            task = _Task(student, path.stem, resources, dest / path.name,
+                         self.scratch / student / path.stem, self.scratch / student / f"{path.stem}.probe", stage)
+            try:
+                nb = self.sanitize(path, resources)
+            except SubmissionError as err:
+                self._zero(task, str(err))
+                continue
+            shutil.copytree(dest, task.workdir, ignore=shutil.ignore_patterns("*.ipynb"))
+            os.chmod(task.workdir.parent, 0o711)
+            env = {"NBGRADER_EXECUTION": "autograde"}
+            if stage is not None:
+                env.update(stage.before_execute(nb, task.probe_dir))
+            job = ExecJob(nb=nb, cwd=task.workdir, env=env, limits=self.options.limits)
+            tasks.append(task)
+            task.future = self.executor.submit(self.pool.run, job)
+            task.future.add_done_callback(lambda _, task=task: self.done.put(task))
+        self.remaining[student] = len(tasks)
+        if not tasks:
+            self._student_finished(student)
+        return tasks
+
+    def finish(self, task: _Task) -> None:
+        """Judge the probes, record the grades, write the autograded notebook."""
+        try:
+            result: ExecResult = task.future.result()
+            if task.stage is not None:
+                task.stage.after_execute(result.nb, task.probe_dir)
+            scores, max_scores = self.record(result.nb, task.resources, task.dest)
+            grade = NotebookGrade(task.student, task.notebook, scores, max_scores, result.status,
+                                  "; ".join(result.log))
+        except Exception as err:  # the grader's own failure on this notebook must not stop the class
+            log.exception("%s/%s: grading failed", task.student, task.notebook)
+            self.failed_students.add(task.student)
+            grade = NotebookGrade(task.student, task.notebook, status="failed", reason=f"grader error: {err}")
+        self._add(grade)
+        shutil.rmtree(task.workdir, ignore_errors=True)
+        shutil.rmtree(task.probe_dir, ignore_errors=True)
+        self.remaining[task.student] -= 1
+        if self.remaining[task.student] == 0:
+            self._student_finished(task.student)
+
+    def _zero(self, task: _Task, reason: str) -> None:
+        log.warning("%s/%s: %s; its autograded cells score 0", task.student, task.notebook, reason)
+        scores, max_scores = self.record.zero(self.options.assignment, task.student, task.notebook)
+        self._add(NotebookGrade(task.student, task.notebook, scores, max_scores, "failed", reason))
+
+    def _fail_student(self, student: str, reason: str) -> None:
+        log.error("%s: %s", student, reason)
+        self.failed_students.add(student)
+        self._add(NotebookGrade(student, "*", status="failed", reason=reason))
+
+    def _add(self, grade: NotebookGrade) -> None:
+        if grade.status != "ok" and grade.reason:
+            log.warning("%s/%s: %s (%s)", grade.student, grade.notebook, grade.status, grade.reason)
+        self.summary.notebooks.append(grade)
+        self.progress.update(grade.status)
+
+    def _student_finished(self, student: str) -> None:
+        if student in self.failed_students:
+            return  # no marker: the next run tries this student again
+        dest = self.course.path(self.course.coursedir.autograded_directory, student)
+        (dest / SEED_FILE).write_text(f"{self.seeds[student]}\n")
+        self.converter.set_permissions(self.options.assignment, student)
+        self._mark_done(student)
+
+    # -- the run --------------------------------------------------------------------------------------------
+
+    def run(self) -> GradeSummary:
+        students = self.course.submissions()
+        todo = [s for s in students if not self.already_graded(s)]
+        self.summary.skipped = [s for s in students if s not in todo]
+        if self.summary.skipped:
+            log.info("resuming: %d submission(s) already graded, %d to go", len(self.summary.skipped), len(todo))
+        self.progress = Progress(total=self._notebook_count(todo), enabled=self.options.progress)
+        with ThreadPoolExecutor(max_workers=self.pool.workers) as self.executor:
+            pending = 0
+            for student in todo:
+                pending += len(self.prepare(student))
+                while not self.done.empty():  # record what finished while we were preparing
+                    self.finish(self.done.get())
+                    pending -= 1
+            for _ in range(pending):
+                self.finish(self.done.get())
+        self.progress.close()
+        return self.summary
+
+    def _notebook_count(self, students: list[str]) -> int:
+        return sum(len(glob.glob(str(self.course.path(self.course.coursedir.submitted_directory, s) / "*.ipynb")))
+                   or 1 for s in students)
+
+
+def _check_assignment(course: Course) -> None:
+    with Gradebook(course.db_url) as gb:
+        try:
+            gb.find_assignment(course.assignment)
+        except MissingEntry:
+            raise SystemExit(f"assignment {course.assignment!r} is not in the gradebook {course.db_url}: "
+                             f"run `nbgrader generate_assignment {course.assignment}` first") from None
+
+
+def grade(options: GradeOptions) -> GradeSummary:
+    """Grade every submission of `options.assignment`; then write the CSV and the histogram."""
+    course = Course(Path(options.course), options.assignment)
+    _check_assignment(course)
+    scratch = Path(tempfile.mkdtemp(prefix="autograder-"))
+    scratch.chmod(0o711)  # the unprivileged student user must reach its own working copy, and list nothing
+    try:
+        with WorkerPool(workers=options.workers, run_as=options.run_as, blocked=course.blocked()) as pool:
+            summary = _Batch(options, course, pool, scratch).run()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if options.report:
+        summary.csv, summary.plot = write_reports(course.db_url, options.assignment, Path(course.coursedir.root))
+    return summary

@@ -1,0 +1,82 @@
+"""Record stage: nbgrader's own post-execution preprocessors put the scores into nbgrader's gradebook.
+
+The list and order are `nbgrader.converters.Autograde.autograde_preprocessors` without `Execute` (our executor
+ran the cells): ignore configured stderr patterns, clear metadata when configured, limit outputs, save the
+autograder's grades (`SaveAutoGrades`, `nbgrader.utils.determine_grade`), late penalties, a last metadata check.
+So a cell scores what stock `nbgrader autograde` would give it, and formgrader, manual grading, export and
+feedback read the same rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbformat import NotebookNode
+from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                    SaveAutoGrades)
+from traitlets.config import Config
+
+from autograder.sanitize import Chain
+
+RECORD = (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+          CheckCellMetadata)
+
+
+@dataclass
+class NotebookGrade:
+    """What one notebook of one student scored, cell by cell (autograded cells only)."""
+
+    student: str
+    notebook: str
+    scores: dict[str, float] = field(default_factory=dict)  # grade_id -> points the autograder gave
+    max_scores: dict[str, float] = field(default_factory=dict)  # grade_id -> points possible
+    status: str = "ok"  # "ok" | "timeout" | "died" | "failed" (the notebook could not be graded at all)
+    reason: str = ""  # why it is not "ok", for the log
+
+
+def cell_scores(nb: NotebookNode) -> tuple[dict[str, float], dict[str, float]]:
+    """Autograder points per grade cell, by nbgrader's rules (manually graded cells are left out)."""
+    scores, max_scores = {}, {}
+    for cell in nb.cells:
+        if utils.is_grade(cell):
+            score, max_score = utils.determine_grade(cell)
+            if score is not None:
+                scores[cell.metadata.nbgrader["grade_id"]] = float(score)
+                max_scores[cell.metadata.nbgrader["grade_id"]] = float(max_score)
+    return scores, max_scores
+
+
+class Recorder:
+    """Save an executed notebook's grades into the gradebook and write it where nbgrader writes it."""
+
+    def __init__(self, config: Config, db_url: str):
+        self.chain = Chain(RECORD, config)
+        self.db_url = db_url
+
+    def __call__(self, nb: NotebookNode, resources: dict, dest: Path) -> tuple[dict, dict]:
+        nb = self.chain(nb, resources)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists():
+            dest.unlink()  # nbgrader leaves autograded notebooks read-only
+        nbformat.write(nb, str(dest))
+        return cell_scores(nb)
+
+    def zero(self, assignment: str, student: str, notebook: str) -> tuple[dict, dict]:
+        """A notebook that cannot be graded: every autograded cell gets 0, as nbgrader does for a missing one."""
+        scores, max_scores = {}, {}
+        with Gradebook(self.db_url) as gb:
+            try:
+                submitted = gb.find_submission_notebook(notebook, assignment, student)
+            except MissingEntry:
+                return scores, max_scores
+            for grade in submitted.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+                scores[grade.name] = 0.0
+                max_scores[grade.name] = float(grade.max_score)
+            gb.db.commit()
+        return scores, max_scores

@@ -1,0 +1,89 @@
+"""Report stage: the progress bar while grading, then a grades CSV and a score histogram per question.
+
+Both files are read back from nbgrader's gradebook, so they include submissions graded by an earlier (killed)
+run and any manual grades, exactly what `nbgrader export` would see.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+from tqdm import tqdm
+
+
+class Progress:
+    """tqdm bar over notebooks, with the counts an instructor watches: graded, failed, timed out, died."""
+
+    def __init__(self, total: int, enabled: bool = True):
+        self.counts = {"graded": 0, "failed": 0, "timeout": 0, "died": 0}
+        self.bar = tqdm(total=total, unit="nb", desc="grading", disable=not enabled)
+
+    def update(self, status: str) -> None:
+        self.counts["graded" if status == "ok" else status] += 1
+        self.bar.set_postfix(self.counts, refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def gradebook_scores(db_url: str, assignment: str) -> tuple[list[str], dict[str, dict[str, float]], dict]:
+    """(question ids in notebook order, student -> question -> score, question -> max score)."""
+    questions: list[str] = []
+    max_scores: dict[str, float] = {}
+    scores: dict[str, dict[str, float]] = {}
+    with Gradebook(db_url) as gb:
+        for notebook in gb.find_assignment(assignment).notebooks:
+            for cell in notebook.grade_cells:
+                question = f"{notebook.name}:{cell.name}"
+                questions.append(question)
+                max_scores[question] = float(cell.max_score)
+        for submission in gb.assignment_submissions(assignment):
+            row = scores.setdefault(submission.student_id, {})
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    row[f"{notebook.name}:{grade.name}"] = float(grade.score or 0.0)
+    return questions, scores, max_scores
+
+
+def write_csv(path: Path, questions: list[str], scores: dict, max_scores: dict) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student_id", *questions, "score", "max_score"])
+        total = sum(max_scores.values())
+        for student in sorted(scores):
+            row = [scores[student].get(q, 0.0) for q in questions]
+            writer.writerow([student, *row, sum(row), total])
+    return path
+
+
+def write_histogram(path: Path, questions: list[str], scores: dict, max_scores: dict) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: a grading server has no display
+    import matplotlib.pyplot as plt
+
+    columns = min(4, max(1, len(questions)))
+    rows = max(1, math.ceil(len(questions) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.4 * rows), squeeze=False)
+    for ax, question in zip(axes.flat, questions):
+        values = [scores[s].get(question, 0.0) for s in scores]
+        top = max_scores[question] or 1.0
+        ax.hist(values, bins=min(10, max(2, int(top * 2) + 1)), range=(0, top))
+        ax.set_title(question, fontsize=8)
+        ax.set_xlabel(f"points (of {max_scores[question]:g})", fontsize=7)
+    for ax in list(axes.flat)[len(questions):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_reports(db_url: str, assignment: str, out_dir: Path) -> tuple[Path, Path]:
+    """`<assignment>_grades.csv` and `<assignment>_scores.png` in `out_dir`."""
+    questions, scores, max_scores = gradebook_scores(db_url, assignment)
+    return (write_csv(out_dir / f"{assignment}_grades.csv", questions, scores, max_scores),
+            write_histogram(out_dir / f"{assignment}_scores.png", questions, scores, max_scores))
