@@ -103,7 +103,12 @@ class HubSettings:
 
     @property
     def db_url(self) -> str:
-        return self.gradebook_url or f"sqlite:///{self.course_dir / 'gradebook.db'}"
+        url = self.gradebook_url or f"sqlite:///{self.course_dir / 'gradebook.db'}"
+        # A bare postgresql:// names SQLAlchemy's default driver (psycopg 3 in SQLAlchemy 2.1); the project
+        # ships psycopg2-binary, so name that driver unless the URL chose one.
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg2://" + url.split("://", 1)[1]
+        return url
 
     @property
     def url(self) -> str:
