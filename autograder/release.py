@@ -1,5 +1,6 @@
 """`python -m autograder release`: regenerate release/<assignment> from source/<assignment> with nbgrader."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,12 @@ ROOT = Path(__file__).resolve().parents[1]  # the course directory (nbgrader_con
 def source_assignments(root: Path = ROOT) -> list[str]:
     """Every source/<assignment> holding <assignment>.ipynb, in order."""
     return sorted(p.name for p in (root / "source").iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def _env() -> dict[str, str]:
+    # nbgrader runs the `alembic` script of its own environment when it creates the gradebook
+    bin_dir = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
 
 
 def release(assignments=None, *, root: Path = ROOT, release_dir: Path | None = None) -> list[Path]:
@@ -26,6 +33,6 @@ def release(assignments=None, *, root: Path = ROOT, release_dir: Path | None = N
             [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force", "--create", "--quiet",
              f"--CourseDirectory.root={root}", f"--CourseDirectory.release_directory={release_dir}",
             ],
-            cwd=root, check=True)
+            cwd=root, check=True, env=_env())
         made.append(release_dir / name)
     return made
