@@ -5,7 +5,7 @@ import subprocess
 import nbformat
 import pytest
 
-from tests.grader.course import ENV, NBGRADER, add_student, grades, make_course, our_grade, stock_autograde
+from grader.course import ENV, NBGRADER, add_student, grades, make_course, our_grade, stock_autograde
 
 
 @pytest.fixture(scope="module")
