@@ -50,7 +50,7 @@ def postgres_url():
     try:
         subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", user, "test"],
                        check=True, capture_output=True)
-        yield f"postgresql://{user}@127.0.0.1:{port}/test"
+        yield f"postgresql+psycopg2://{user}@127.0.0.1:{port}/test"  # psycopg2-binary is the installed driver
     finally:
         subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)

@@ -22,8 +22,11 @@ def make_course(tmp: Path, db_url: str | None = None) -> Path:
         path.chmod(path.stat().st_mode | 0o200)
     course.chmod(0o755)
     tmp.chmod(0o755)
-    extra = [f"--CourseDirectory.db_url={db_url}"] if db_url else []
-    subprocess.run([*NBGRADER, "generate_assignment", "ps1", "--force", *extra], cwd=course, check=True,
+    if db_url:
+        # PostgreSQL enforces the assignment -> course foreign key that SQLite ignores: name the course
+        (course / "nbgrader_config.py").write_text(
+            f"c = get_config()\nc.CourseDirectory.db_url = {db_url!r}\nc.CourseDirectory.course_id = 'ps'\n")
+    subprocess.run([*NBGRADER, "generate_assignment", "ps1", "--force"], cwd=course, check=True,
                    capture_output=True, env=ENV)
     return course
 

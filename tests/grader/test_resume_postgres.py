@@ -54,7 +54,6 @@ def test_killed_run_resumes(tmp_path):
 
 def test_postgres_gradebook(tmp_path, postgres_url):
     course = make_course(tmp_path, db_url=postgres_url)
-    (course / "nbgrader_config.py").write_text(f"c = get_config()\nc.CourseDirectory.db_url = {postgres_url!r}\n")
     run = our_grade(course)
     assert "4 graded, 0 failed" in run.stdout
     with Gradebook(postgres_url) as gb:
