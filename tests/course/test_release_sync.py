@@ -33,3 +33,20 @@ def test_release_holds_no_solution_and_no_hidden_test(assignment):
     for secret in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "probe(", "autograder"):
         assert secret not in text, f"release/{assignment} still contains {secret!r}"
     assert "raise NotImplementedError()" in text
+
+
+def test_tiny_model_shipped_with_06_sampling_is_the_reference_model():
+    import json
+
+    import numpy as np
+
+    shipped = json.loads((SOURCE / "06_sampling" / "tinygpt.json").read_text())
+    reference = json.loads((SOURCE.parent / "reference" / "tinygpt.json").read_text())
+    assert shipped == reference, "source/06_sampling/tinygpt.json differs from reference/tinygpt.json: copy it again"
+    try:
+        from reference import tinygpt
+    except ImportError:
+        return
+    assert shipped["VOCAB"] == list(tinygpt.VOCAB)
+    for name, value in tinygpt.MODEL.items():
+        assert np.array_equal(np.array(shipped["MODEL"][name]), value), f"MODEL[{name!r}] differs"
