@@ -26,11 +26,12 @@ def gradebook_db(request):
         pytest.skip("the shared postgres_url fixture (tests/conftest.py) is not defined in this tree")
 
     name = f"l2w_hub_{secrets.token_hex(4)}"
-    admin = psycopg2.connect(postgres_url)
+    parts = urlsplit(postgres_url)
+    # libpq takes a plain postgresql:// URI; the SQLAlchemy URL may name a driver (postgresql+psycopg2://).
+    admin = psycopg2.connect(urlunsplit(parts._replace(scheme="postgresql")))
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(postgres_url)
     yield urlunsplit(parts._replace(path=f"/{name}"))
     with admin.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
