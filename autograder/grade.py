@@ -183,12 +183,13 @@ class _Batch:
             except SubmissionError as err:
                 self._zero(task, str(err))
                 continue
-            shutil.copytree(dest, task.workdir, ignore=shutil.ignore_patterns("*.ipynb"))
-            os.chmod(task.workdir.parent, 0o711)
-            env = {"NBGRADER_EXECUTION": "autograde"}
-            if stage is not None:
-                env.update(stage.before_execute(nb, task.probe_dir))
-            job = ExecJob(nb=nb, cwd=task.workdir, env=env, limits=self.options.limits)
+            try:
+                job = self._job(task, nb, dest)
+            except Exception as err:  # the grader's own failure on this notebook must not stop the class
+                log.exception("%s/%s: could not prepare the notebook", student, task.notebook)
+                self.failed_students.add(student)
+                self._add(NotebookGrade(student, task.notebook, status="failed", reason=f"grader error: {err}"))
+                continue
             tasks.append(task)
             task.future = self.executor.submit(self.pool.run, job)
             task.future.add_done_callback(lambda _, task=task: self.done.put(task))
@@ -196,6 +197,15 @@ class _Batch:
         if not tasks:
             self._student_finished(student)
         return tasks
+
+    def _job(self, task: _Task, nb, dest: Path) -> ExecJob:
+        """A private working copy and the probe inputs for one notebook."""
+        shutil.copytree(dest, task.workdir, ignore=shutil.ignore_patterns("*.ipynb"))
+        os.chmod(task.workdir.parent, 0o711)
+        env = {"NBGRADER_EXECUTION": "autograde"}  # as stock autograde sets it
+        if task.stage is not None:
+            env.update(task.stage.before_execute(nb, task.probe_dir))
+        return ExecJob(nb=nb, cwd=task.workdir, env=env, limits=self.options.limits)
 
     def finish(self, task: _Task) -> None:
         """Judge the probes, record the grades, write the autograded notebook."""

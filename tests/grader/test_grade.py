@@ -60,14 +60,14 @@ def test_broken_submissions_cost_only_what_they_should(stock, tmp_path):
     add_student(course, "hog", "hacker", insert_cell("import numpy as np\nbig = np.ones(30 * 10**9 // 8)"))
     add_student(course, "broken", "hacker", lambda nb: nbformat.writes(nb)[:-40])
     add_student(course, "deleter", "hacker", delete_test_cell)
-    add_student(course, "cheater", "bitdiddle", insert_cell("squares = lambda n: list(range(1, n + 1))"))
+    add_student(course, "overrider", "bitdiddle", insert_cell("squares = lambda n: list(range(1, n + 1))"))
     run = our_grade(course, "--cell-timeout", "2", "--memory-mb", "1024")
     ours = grades(course)
     hacker = {k[1:]: v for k, v in stock.items() if k[0] == "hacker"}
     for student in ("looper", "exiter", "hog", "deleter"):
         assert {k[1:]: v for k, v in ours.items() if k[0] == student} == hacker, student
-    cheater = {k[1:]: v for k, v in ours.items() if k[0] == "cheater"}
-    assert cheater[("problem1", "correct_squares")] == 0 and cheater[("problem1", "squares_invalid_input")] == 0
+    overrider = {k[1:]: v for k, v in ours.items() if k[0] == "overrider"}
+    assert overrider[("problem1", "correct_squares")] == 0 and overrider[("problem1", "squares_invalid_input")] == 0
     broken = {k[1:]: v for k, v in ours.items() if k[0] == "broken"}
     assert all(v == 0 for (nb, _), v in broken.items() if nb == "problem1")
     assert {k: v for k, v in broken.items() if k[0] == "problem2"} == {k: v for k, v in hacker.items()
