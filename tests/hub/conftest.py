@@ -7,8 +7,6 @@ import pytest
 from hub.harness import Hub
 import tiny_course
 
-pytest_plugins = []
-
 
 @pytest.fixture
 def make_hub(tmp_path):
