@@ -359,6 +359,36 @@ def preload_stdlib() -> None:
                         pass
 
 
+# What student code and the probe import, preloaded with the standard library for the same reason: the project
+# and its virtual environment may sit in a directory `nobody` cannot enter (a fresh clone in a 0700 temp dir).
+PRELOAD_PACKAGES = ("numpy", "IPython", "autograder.probe", "autograder.wire", "matplotlib", "ipywidgets")
+
+
+def preload_packages() -> None:
+    """Import PRELOAD_PACKAGES and their submodules, and warm matplotlib (Agg backend, pyplot, font cache)."""
+    import contextlib
+    import importlib
+    import pkgutil
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for name in PRELOAD_PACKAGES:
+            module = importlib.import_module(name)
+            # walk_packages imports each subpackage to look inside it; onerror skips the ones that cannot load
+            for info in pkgutil.walk_packages(getattr(module, "__path__", []), name + ".", onerror=lambda _: None):
+                if not _skipped(info.name):
+                    try:
+                        importlib.import_module(info.name)
+                    except BaseException:  # optional back-ends and test helpers that need what is not installed
+                        pass
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots()
+        ax.set_title("warm-up")  # loads the default font file now, while the project is still readable
+        fig.canvas.draw()
+        plt.close(fig)
+
+
 def zygote(preload: bool) -> None:
     """Import the heavy modules once, then fork one confined child per job read from stdin."""
     import numpy  # noqa: F401  pre-imported so each child starts in milliseconds
@@ -366,8 +396,15 @@ def zygote(preload: bool) -> None:
 
     if preload:
         preload_stdlib()
+        preload_packages()
     _die_with_parent()
     shell = make_shell()
+    if preload:
+        # formatting a traceback loads pygments lexers and reads IPython's sources: do it once while readable
+        try:
+            exec(compile("def f():\n    return 1 / 0\nf()", "<warm-up>", "exec"), {})
+        except ZeroDivisionError:
+            shell.InteractiveTB.structured_traceback(*sys.exc_info())
     out = sys.stdout
 
     def emit(message: dict) -> None:
