@@ -32,7 +32,7 @@ hub: install node release
 # The grader runs student code as an unprivileged user (and server mode runs students as their own users); they
 # import the project's student-side modules from this tree, so it must be enterable (a fresh clone may be 0700).
 test: install node system-deps
-	chmod o+rx . $(VENV)
+	chmod go+rx . $(VENV)
 	$(PY) -m pytest
 
 bench: install
