@@ -163,8 +163,11 @@ def nbgrader(s: HubSettings, *args: str) -> subprocess.CompletedProcess:
     bin_dir = os.path.dirname(python)
     env = {**os.environ, "JUPYTER_CONFIG_PATH": str(course_config_dir(s)),
            "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
-    user = s.grader_user if s.mode == "server" and os.geteuid() == 0 else None
-    done = subprocess.run(cmd, cwd=s.course_dir, env=env, user=user, capture_output=True, text=True)
+    drop = {}
+    if s.mode == "server" and os.geteuid() == 0:
+        # user= alone keeps root's group and supplementary groups: drop all three
+        drop = {"user": s.grader_user, "group": pwd.getpwnam(s.grader_user).pw_gid, "extra_groups": []}
+    done = subprocess.run(cmd, cwd=s.course_dir, env=env, capture_output=True, text=True, **drop)
     if done.returncode:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done
