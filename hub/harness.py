@@ -69,11 +69,12 @@ class Hub:
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "hub.log"
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(REPO / "jupyterhub_config.py")],
-            cwd=self.data_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        # the hub keeps its own copy of the descriptor; ours is closed at once, not left to the garbage collector
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(REPO / "jupyterhub_config.py")],
+                cwd=self.data_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
