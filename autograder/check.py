@@ -152,7 +152,7 @@ def score(executed: NotebookNode, source: NotebookNode, verdicts) -> list[Questi
 def check_notebook(notebook: Path, *, source_root: Path | None = None, seed: int | None = None, pool=None,
                    limits=None) -> CheckResult:
     """Check one notebook (see the module docstring); `pool` reuses a WorkerPool across many checks."""
-    from autograder.execute import ExecJob, Limits, execute
+    from autograder.execute import GRADING_ENV, ExecJob, Limits, execute
 
     notebook = Path(notebook)
     source_root = Path(source_root) if source_root else SOURCE
@@ -169,7 +169,7 @@ def check_notebook(notebook: Path, *, source_root: Path | None = None, seed: int
         for data in source_dir.iterdir():  # the assignment's data files, as released
             if data.is_file() and data.suffix != ".ipynb":
                 shutil.copy(data, cwd / data.name)
-        env = stage.before_execute(nb, probe_dir)
+        env = {**GRADING_ENV, **stage.before_execute(nb, probe_dir)}
         job = ExecJob(nb=nb, cwd=cwd, env=env, limits=limits or Limits())
         ran = pool.run(job) if pool is not None else execute(job, workers=1)
         verdicts = stage.after_execute(ran.nb, probe_dir)

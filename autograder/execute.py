@@ -20,9 +20,14 @@ from pathlib import Path
 
 from nbformat import NotebookNode, from_dict
 
-from autograder.sandbox import Blocked
+from autograder.sandbox import Blocked, preload_walks
 
-__all__ = ["Limits", "ExecJob", "ExecResult", "WorkerPool", "execute", "Blocked"]
+__all__ = ["GRADING_ENV", "Limits", "ExecJob", "ExecResult", "WorkerPool", "execute", "Blocked"]
+
+
+# What stock `nbgrader autograde` puts in the kernel's environment; `check` sets it too, so a self-learner's check
+# runs the notebook exactly as the grader will (notebooks skip their widgets' first drawing when it is set).
+GRADING_ENV = {"NBGRADER_EXECUTION": "autograde"}
 
 
 @dataclass(frozen=True)
@@ -55,10 +60,10 @@ def _error(ename: str, evalue: str) -> NotebookNode:
 class _Zygote:
     """One pre-imported worker process and its pipes (used by one job at a time)."""
 
-    def __init__(self, preload: bool) -> None:
+    def __init__(self, walks: list[str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox"] + (["--preload"] if preload else []), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True, bufsize=1, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+            [sys.executable, "-m", "autograder.sandbox"] + [f"--walk-{w}" for w in walks], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, bufsize=1, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
         self.ready = False
 
     def wait_ready(self) -> None:
@@ -71,14 +76,18 @@ class _Zygote:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Ask the zygote to exit: it does when its stdin closes."""
         if self.alive():
             self.proc.stdin.close()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+
+    def close(self) -> None:
+        self.stop()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 class WorkerPool:
@@ -89,6 +98,8 @@ class WorkerPool:
         # as root, student code runs as this user; `None` picks `nobody` when root and keeps the user otherwise
         self.run_as = run_as if run_as is not None else ("nobody" if os.geteuid() == 0 else "")
         self.blocked = blocked
+        # a student user that cannot read the interpreter or the packages needs them all imported beforehand
+        self._walks = preload_walks() if self.run_as else []
         self._idle: queue.Queue[_Zygote] = queue.Queue()
         self._all: list[_Zygote] = []
         self._lock = threading.Lock()
@@ -96,7 +107,7 @@ class WorkerPool:
             self._add()
 
     def _add(self) -> None:
-        zygote = _Zygote(preload=bool(self.run_as))
+        zygote = _Zygote(self._walks)
         with self._lock:
             self._all.append(zygote)
         self._idle.put(zygote)
@@ -109,6 +120,8 @@ class WorkerPool:
 
     def close(self) -> None:
         with self._lock:
+            for zygote in self._all:
+                zygote.stop()  # all at once, then wait for each
             for zygote in self._all:
                 zygote.close()
             self._all.clear()
@@ -181,6 +194,9 @@ class _Run:
                 cell = self.nb.cells[index]
                 cell.outputs = [from_dict(o) for o in message["outputs"]]
                 cell.execution_count = self.counts[index]
+                if any(o.get("ename") == "CellTimeoutError" for o in message["outputs"]):
+                    self.status = "timeout"
+                    self.log.append(f"cell {index}: ran past its {self.job.limits.cell_timeout:g} s time limit")
                 pending = pending[pending.index(index) + 1:]
                 if not message["error"]:
                     self.succeeded.append(index)

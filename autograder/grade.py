@@ -21,6 +21,7 @@ import secrets
 import shutil
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,9 +32,10 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config, PyFileConfigLoader
 
 from autograder.config import GradeOptions
-from autograder.execute import Blocked, ExecJob, ExecResult, WorkerPool
+from autograder.execute import GRADING_ENV, Blocked, ExecJob, ExecResult, WorkerPool
+from autograder.hotpaths import fast_nbgrader
 from autograder.record import NotebookGrade, Recorder
-from autograder.report import Progress, write_reports
+from autograder.report import Plotter, Progress, write_reports
 from autograder.sanitize import Sanitizer, SubmissionError, resources_for
 
 log = logging.getLogger("autograder.grade")
@@ -202,7 +204,7 @@ class _Batch:
         """A private working copy and the probe inputs for one notebook."""
         shutil.copytree(dest, task.workdir, ignore=shutil.ignore_patterns("*.ipynb"))
         os.chmod(task.workdir.parent, 0o711)
-        env = {"NBGRADER_EXECUTION": "autograde"}  # as stock autograde sets it
+        env = dict(GRADING_ENV)
         if task.stage is not None:
             env.update(task.stage.before_execute(nb, task.probe_dir))
         return ExecJob(nb=nb, cwd=task.workdir, env=env, limits=self.options.limits)
@@ -293,10 +295,15 @@ def grade(options: GradeOptions) -> GradeSummary:
     scratch = Path(tempfile.mkdtemp(prefix="autograder-"))
     scratch.chmod(0o711)  # the unprivileged student user must reach its own working copy, and list nothing
     try:
-        with WorkerPool(workers=options.workers, run_as=options.run_as, blocked=course.blocked()) as pool:
+        with ExitStack() as stack:
+            plotter = stack.enter_context(Plotter()) if options.report else None
+            pool = stack.enter_context(WorkerPool(workers=options.workers, run_as=options.run_as,
+                                                  blocked=course.blocked()))
+            stack.enter_context(fast_nbgrader())
             summary = _Batch(options, course, pool, scratch).run()
+            if options.report:
+                summary.csv, summary.plot = write_reports(course.db_url, options.assignment,
+                                                          Path(course.coursedir.root), plotter)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if options.report:
-        summary.csv, summary.plot = write_reports(course.db_url, options.assignment, Path(course.coursedir.root))
     return summary

@@ -359,13 +359,18 @@ def preload_stdlib() -> None:
                         pass
 
 
-# What student code and the probe import, preloaded with the standard library for the same reason: the project
-# and its virtual environment may sit in a directory `nobody` cannot enter (a fresh clone in a 0700 temp dir).
-PRELOAD_PACKAGES = ("numpy", "IPython", "autograder.probe", "autograder.wire", "matplotlib", "ipywidgets")
+# What student code and the probe import: in every zygote, so no child pays for them (matplotlib's font cache
+# would otherwise be rebuilt in each child's fresh MPLCONFIGDIR).
+PRELOAD_PACKAGES = ("numpy", "IPython", "autograder.probe", "autograder.wire", "matplotlib.pyplot", "ipywidgets")
+WALKED_PACKAGES = ("numpy", "IPython", "matplotlib", "ipywidgets")  # every submodule, when the student cannot read
 
 
-def preload_packages() -> None:
-    """Import PRELOAD_PACKAGES and their submodules, and warm matplotlib (Agg backend, pyplot, font cache)."""
+def preload_packages(walk: bool) -> None:
+    """Import PRELOAD_PACKAGES (with `walk`, every submodule of WALKED_PACKAGES too) and warm matplotlib.
+
+    `walk` is for a student user that cannot read the project or its virtual environment (a fresh clone in a
+    0700 temp dir): modules already in sys.modules need no file access after the child drops its privileges.
+    """
     import contextlib
     import importlib
     import pkgutil
@@ -373,9 +378,11 @@ def preload_packages() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         for name in PRELOAD_PACKAGES:
-            module = importlib.import_module(name)
+            importlib.import_module(name)
+        for name in WALKED_PACKAGES if walk else ():
             # walk_packages imports each subpackage to look inside it; onerror skips the ones that cannot load
-            for info in pkgutil.walk_packages(getattr(module, "__path__", []), name + ".", onerror=lambda _: None):
+            for info in pkgutil.walk_packages(importlib.import_module(name).__path__, name + ".",
+                                              onerror=lambda _: None):
                 if not _skipped(info.name):
                     try:
                         importlib.import_module(info.name)
@@ -389,22 +396,43 @@ def preload_packages() -> None:
         plt.close(fig)
 
 
-def zygote(preload: bool) -> None:
-    """Import the heavy modules once, then fork one confined child per job read from stdin."""
-    import numpy  # noqa: F401  pre-imported so each child starts in milliseconds
-    import IPython  # noqa: F401
+def readable_by_others(path: str) -> bool:
+    """Whether any user can list `path` and reach it: o+rx on it and o+x on every directory above it."""
+    path = os.path.realpath(path)
+    if not os.path.isdir(path) or os.stat(path).st_mode & 0o005 != 0o005:
+        return False
+    while path != os.path.dirname(path):
+        path = os.path.dirname(path)
+        if not os.stat(path).st_mode & 0o001:
+            return False
+    return True
 
-    if preload:
+
+def preload_walks() -> list[str]:
+    """What the unprivileged student user could not read: "stdlib" (the interpreter's), "packages" (the project
+    or its environment). Each needs importing in full beforehand (`--walk-stdlib`, `--walk-packages`)."""
+    import importlib.util
+
+    def readable(*names: str) -> bool:
+        return all(readable_by_others(os.path.dirname(p)) for name in names
+                   for p in importlib.util.find_spec(name).submodule_search_locations or [])
+
+    return [what for what, ok in (("stdlib", readable_by_others(os.path.dirname(os.__file__))),
+                                  ("packages", readable("numpy", "IPython", "autograder"))) if not ok]
+
+
+def zygote(walks: list[str]) -> None:
+    """Import the heavy modules once, then fork one confined child per job read from stdin."""
+    if "stdlib" in walks:
         preload_stdlib()
-        preload_packages()
+    preload_packages(walk="packages" in walks)
     _die_with_parent()
     shell = make_shell()
-    if preload:
-        # formatting a traceback loads pygments lexers and reads IPython's sources: do it once while readable
-        try:
-            exec(compile("def f():\n    return 1 / 0\nf()", "<warm-up>", "exec"), {})
-        except ZeroDivisionError:
-            shell.InteractiveTB.structured_traceback(*sys.exc_info())
+    # formatting a traceback loads pygments lexers and reads IPython's sources: once here, not in every child
+    try:
+        exec(compile("def f():\n    return 1 / 0\nf()", "<warm-up>", "exec"), {})
+    except ZeroDivisionError:
+        shell.InteractiveTB.structured_traceback(*sys.exc_info())
     out = sys.stdout
 
     def emit(message: dict) -> None:
@@ -424,7 +452,9 @@ def zygote(preload: bool) -> None:
                 os._exit(70)
         os.close(write_fd)
         supervise(pid, read_fd, job, emit)
+    # the grader closed our stdin: no child is left, and tearing down the preloaded modules would take a second
+    os._exit(0)
 
 
 if __name__ == "__main__":
-    zygote(preload="--preload" in sys.argv)
+    zygote([arg[len("--walk-"):] for arg in sys.argv[1:] if arg.startswith("--walk-")])
