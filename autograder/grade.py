@@ -11,6 +11,7 @@ so nothing counts twice.
 """
 from __future__ import annotations
 
+import filecmp
 import glob
 import importlib.util
 import json
@@ -19,6 +20,7 @@ import os
 import queue
 import secrets
 import shutil
+import stat
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -107,6 +109,35 @@ class Course:
         if spec and spec.submodule_search_locations:
             paths.extend(Path(p) for p in spec.submodule_search_locations)
         return Blocked(paths=tuple(str(p) for p in paths))
+
+
+WRITTEN_FILE_CAP = 50 * 1024 * 1024  # bytes: a larger file the notebook wrote stays behind (logged)
+
+
+def _keep_written_files(workdir: Path, dest: Path) -> None:
+    """Files the notebook wrote in its working copy land beside the autograded notebook, as with stock nbgrader.
+
+    Regular files only, found without following symlinks (a link planted by the student's process must not make
+    the grader copy what it points to); nothing under the grader's own .matplotlib config folder, no notebooks.
+    """
+    for folder, dirs, files in os.walk(workdir):  # os.walk does not descend into symlinked directories
+        if Path(folder) == workdir and ".matplotlib" in dirs:
+            dirs.remove(".matplotlib")
+        for name in files:
+            path = Path(folder) / name
+            info = path.lstat()
+            if path.suffix == ".ipynb" or not stat.S_ISREG(info.st_mode):
+                continue
+            target = dest / path.relative_to(workdir)
+            if target.is_file() and filecmp.cmp(path, target, shallow=False):
+                continue  # copied in from the submission, unchanged
+            if info.st_size > WRITTEN_FILE_CAP:
+                log.warning("%s: %s is %d bytes; not kept", dest, path.relative_to(workdir), info.st_size)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target.unlink()  # nbgrader leaves autograded files read-only
+            shutil.copyfile(path, target, follow_symlinks=False)
 
 
 def _probe_stage(seed: int):
@@ -202,7 +233,9 @@ class _Batch:
 
     def _job(self, task: _Task, nb, dest: Path) -> ExecJob:
         """A private working copy and the probe inputs for one notebook."""
-        shutil.copytree(dest, task.workdir, ignore=shutil.ignore_patterns("*.ipynb"))
+        task.workdir.mkdir(parents=True)
+        if dest.is_dir():  # nbgrader creates it only when the submission has files besides its notebooks
+            shutil.copytree(dest, task.workdir, ignore=shutil.ignore_patterns("*.ipynb"), dirs_exist_ok=True)
         os.chmod(task.workdir.parent, 0o711)
         env = dict(GRADING_ENV)
         if task.stage is not None:
@@ -223,6 +256,7 @@ class _Batch:
             self.failed_students.add(task.student)
             grade = NotebookGrade(task.student, task.notebook, status="failed", reason=f"grader error: {err}")
         self._add(grade)
+        _keep_written_files(task.workdir, task.dest.parent)
         shutil.rmtree(task.workdir, ignore_errors=True)
         shutil.rmtree(task.probe_dir, ignore_errors=True)
         self.remaining[task.student] -= 1

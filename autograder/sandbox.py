@@ -210,6 +210,13 @@ def _on_alarm(signum, frame):
     raise CellTimeoutError("the cell ran past its time limit")
 
 
+def _error_output(error: BaseException) -> dict:
+    import traceback
+
+    return {"output_type": "error", "ename": type(error).__name__, "evalue": str(error),
+            "traceback": traceback.format_exception_only(type(error), error)}
+
+
 def run_child(shell, job: dict, out_fd: int) -> None:
     """In the forked child: confine this process, then run the job's cells and report each one on out_fd."""
     os.setpgid(0, 0)
@@ -251,15 +258,19 @@ def run_child(shell, job: dict, out_fd: int) -> None:
         _bind_outputs(shell, outputs)
         shell.execution_count = cell["execution_count"]
         signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+        error = None
         try:
             result = shell.run_cell(cell["source"], store_history=True)
-            failed = not result.success
-        except CellTimeoutError as exc:  # fired between statements, outside the shell's own handler
-            outputs.append({"output_type": "error", "ename": "CellTimeoutError", "evalue": str(exc),
-                            "traceback": [f"CellTimeoutError: {exc}"]})
-            failed = True
+            error = result.error_before_exec or result.error_in_exec
+        except BaseException as exc:  # a timeout between statements, or the shell's own error handling broken
+            error = exc
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        failed = error is not None
+        if failed and not any(out["output_type"] == "error" for out in outputs):
+            # the student's code silenced IPython's traceback display (nbgrader's "cheat attempt" notebooks):
+            # a failed cell still gets its error output, which is what the grade is read from
+            outputs.append(_error_output(error))
         for out in outputs:
             if out["output_type"] == "error" and out["ename"] == "CellTimeoutError":
                 out["evalue"] = f"the cell ran past its {cell_timeout:g} s time limit"
