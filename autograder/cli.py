@@ -9,14 +9,17 @@ from pathlib import Path
 
 def _grade(args: argparse.Namespace) -> int:
     from autograder.config import GradeOptions
-    from autograder.execute import Limits
-    from autograder.grade import grade
+    from autograder.execute import Limits, WorkerPool
 
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
     options = GradeOptions(assignment=args.assignment, course=Path(args.course), workers=args.workers,
                            limits=limits, seed=args.seed, force=args.force, run_as=args.run_as,
                            progress=not args.no_progress)
-    summary = grade(options)
+    # the workers boot (about a second) while this process imports nbgrader (about a second)
+    with WorkerPool(workers=options.workers, run_as=options.run_as) as pool:
+        from autograder.grade import grade
+
+        summary = grade(options, pool)
     print(f"{options.assignment}: {summary.count('ok')} graded, {summary.count('failed')} failed, "
           f"{summary.count('timeout')} timed out, {summary.count('died')} with a dead process, "
           f"{len(summary.skipped)} already graded")

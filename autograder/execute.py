@@ -97,7 +97,7 @@ class WorkerPool:
         self.workers = workers or os.cpu_count() or 1
         # as root, student code runs as this user; `None` picks `nobody` when root and keeps the user otherwise
         self.run_as = run_as if run_as is not None else ("nobody" if os.geteuid() == 0 else "")
-        self.blocked = blocked
+        self.blocked = blocked  # sent with every job: may be set after the workers started, before `run`
         # a student user that cannot read the interpreter or the packages needs them all imported beforehand
         self._walks = preload_walks() if self.run_as else []
         self._idle: queue.Queue[_Zygote] = queue.Queue()

@@ -322,17 +322,22 @@ def _check_assignment(course: Course) -> None:
                              f"run `nbgrader generate_assignment {course.assignment}` first") from None
 
 
-def grade(options: GradeOptions) -> GradeSummary:
-    """Grade every submission of `options.assignment`; then write the CSV and the histogram."""
+def grade(options: GradeOptions, pool: WorkerPool | None = None) -> GradeSummary:
+    """Grade every submission of `options.assignment`; then write the CSV and the histogram.
+
+    `pool`: workers started by the caller (the command line starts them before importing nbgrader, so they boot
+    meanwhile); by default `grade` starts its own. Either way it sets what they may not touch for this course.
+    """
     course = Course(Path(options.course), options.assignment)
     _check_assignment(course)
     scratch = Path(tempfile.mkdtemp(prefix="autograder-"))
     scratch.chmod(0o711)  # the unprivileged student user must reach its own working copy, and list nothing
     try:
         with ExitStack() as stack:
+            if pool is None:
+                pool = stack.enter_context(WorkerPool(workers=options.workers, run_as=options.run_as))
+            pool.blocked = course.blocked()
             plotter = stack.enter_context(Plotter()) if options.report else None
-            pool = stack.enter_context(WorkerPool(workers=options.workers, run_as=options.run_as,
-                                                  blocked=course.blocked()))
             stack.enter_context(fast_nbgrader())
             summary = _Batch(options, course, pool, scratch).run()
             if options.report:

@@ -66,23 +66,27 @@ def write_csv(path: Path, questions: list[str], scores: dict, max_scores: dict) 
     return path
 
 
-def _warm_up():
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")  # files only: a grading server has no display
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots()
-    ax.hist([0.0, 1.0])
-    ax.set_title("warm-up")
-    fig.tight_layout()
-    fig.canvas.draw()  # loads the fonts
-    plt.close(fig)
     return plt
 
 
+def _warm_up() -> None:
+    """matplotlib's first figure loads the fonts and fills its caches: done while the class is being graded."""
+    plt = _pyplot()
+    fig, ax = plt.subplots()
+    ax.hist([0.0, 1.0])
+    ax.set_title("warm-up")
+    fig.canvas.draw()
+    plt.close(fig)
+
+
 def write_histogram(path: Path, questions: list[str], scores: dict, max_scores: dict) -> Path:
-    plt = _warm_up()
+    plt = _pyplot()
     columns = min(4, max(1, len(questions)))
     rows = max(1, math.ceil(len(questions) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.4 * rows), squeeze=False)
@@ -92,9 +96,12 @@ def write_histogram(path: Path, questions: list[str], scores: dict, max_scores: 
         ax.hist(values, bins=min(10, max(2, int(top * 2) + 1)), range=(0, top))
         ax.set_title(question, fontsize=8)
         ax.set_xlabel(f"points (of {max_scores[question]:g})", fontsize=7)
+        ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(questions):]:
         ax.axis("off")
-    fig.tight_layout()
+    # fixed margins sized for the 8-point titles and 7-point labels: tight_layout measured every text, ~0.3 s
+    fig.subplots_adjust(left=0.25 / columns, right=1 - 0.05 / columns, bottom=0.45 / (2.4 * rows),
+                        top=1 - 0.3 / (2.4 * rows), wspace=0.3, hspace=0.6)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
