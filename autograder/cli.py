@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -19,6 +20,9 @@ def _grade(args: argparse.Namespace) -> int:
     with WorkerPool(workers=options.workers, run_as=options.run_as) as pool:
         from autograder.grade import grade
 
+        # what is imported now (nbgrader, SQLAlchemy, jupyter_server) lives as long as the process: keep the
+        # collector's full passes, triggered by the gradebook's many short-lived objects, from walking it
+        gc.freeze()
         summary = grade(options, pool)
     print(f"{options.assignment}: {summary.count('ok')} graded, {summary.count('failed')} failed, "
           f"{summary.count('timeout')} timed out, {summary.count('died')} with a dead process, "

@@ -78,8 +78,10 @@ class _Zygote:
 
     def stop(self) -> None:
         """Ask the zygote to exit: it does when its stdin closes."""
-        if self.alive():
+        try:
             self.proc.stdin.close()
+        except BrokenPipeError:  # it is already gone
+            pass
 
     def close(self) -> None:
         self.stop()
@@ -88,6 +90,7 @@ class _Zygote:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.proc.stdout.close()
 
 
 class WorkerPool:
@@ -137,6 +140,7 @@ class WorkerPool:
             else:
                 with self._lock:
                     self._all.remove(zygote)
+                zygote.close()
                 self._add()
 
 

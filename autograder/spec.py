@@ -14,7 +14,8 @@ import numpy as np
 from autograder import wire
 from autograder.wire import Rng, Unsupported
 
-__all__ = ["Case", "Spec", "Rng", "judge", "compare_default", "compare_close", "compare_exact", "show"]
+__all__ = ["Case", "Spec", "Rng", "judge", "compare_default", "compare_close", "compare_exact", "show",
+           "same_result", "quietly", "naming_mistakes", "arguments", "parameters"]
 
 RTOL, ATOL = 1e-6, 1e-9  # the default tolerance: float64 round-off, not a different formula
 
@@ -164,6 +165,63 @@ def compare_default(expected, got, case: Case | None = None) -> str | None:
     if isinstance(expected, (np.ndarray, float)):
         return compare_close(expected, got)
     return compare_exact(expected, got)
+
+
+# ---- naming a mistake: the student's result equals what a known wrong formula gives on the same inputs ----
+
+
+def same_result(wrong, got) -> bool:
+    """True when the student's result equals `wrong` (same structure, allclose)."""
+    return wrong is not None and compare_default(wrong, got) is None
+
+
+def quietly(fn, *args):
+    """A wrong formula's result, or None when it cannot even run on these inputs."""
+    with np.errstate(all="ignore"):
+        try:
+            return fn(*args)
+        except Exception:  # a wrong formula that crashes here is simply not the student's mistake
+            return None
+
+
+def naming_mistakes(mistakes):
+    """A compare: the default check, then the first mistake of ``mistakes(case)`` whose result the student's equals.
+
+    ``mistakes(case)`` yields ``(explanation, zero-argument function computing the wrong result)``.
+    """
+
+    def compare(expected, got, case):
+        reason = compare_default(expected, got, case)
+        if reason is None:
+            return None
+        for why, wrong in mistakes(case):
+            if same_result(quietly(wrong), got):
+                return why
+        return reason
+
+    return compare
+
+
+def arguments(case: Case, *names, **defaults) -> list:
+    """The case's arguments by name (positional first, then keywords, then the defaults)."""
+    values = dict(zip(names, case.args))
+    values.update(case.kwargs)
+    for name, default in defaults.items():
+        values.setdefault(name, default)
+    return [values[name] for name in names]
+
+
+def parameters(*names, compare=compare_default):
+    """A compare for a tuple of parameters (w, b, ...): `compare`, naming the parameter that is off."""
+
+    def compare_params(expected, got, case):
+        reason = compare(expected, got, case)
+        if reason and reason.startswith("item "):
+            index, rest = reason[len("item "):].split(": ", 1)
+            return f"{names[int(index)]} is off ({rest})"
+        return reason
+
+    return compare_params
 
 
 def call_text(name: str, reference: Callable, args: tuple, kwargs: dict) -> str:

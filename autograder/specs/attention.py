@@ -1,65 +1,21 @@
 """Rung 4 (04_attention): embeddings, softmax, scores, the causal mask, attention, self- and multi-head attention.
 
 Each compare first checks the student's result against the reference; on a mismatch it recomputes the common
-mistakes on the same inputs and, when the student's result equals one of them, names that mistake. The helpers
-that do so (`_named`, `_call`, `_same`, `_quiet`, `_stable`) are shared with the later rungs' specs.
+mistakes on the same inputs and, when the student's result equals one of them, names that mistake
+(`autograder.spec.naming_mistakes`). `stable_softmax` is shared with rung 5's specs.
 """
 
 import numpy as np
 
-from autograder.spec import Case, Spec, compare_default
+from autograder.spec import Case, Spec, arguments, naming_mistakes
 from reference import attention
-
-# ---- naming a mistake: the student's result equals what a known wrong formula gives on the same inputs ----
-
-
-def _same(wrong, got) -> bool:
-    """True when the student's result equals `wrong` (same structure, allclose)."""
-    return wrong is not None and compare_default(wrong, got) is None
-
-
-def _quiet(fn, *args):
-    """A wrong formula's result, or None when it cannot even run on these inputs."""
-    with np.errstate(all="ignore"):
-        try:
-            return fn(*args)
-        except Exception:  # a wrong formula that crashes here is simply not the student's mistake
-            return None
-
-
-def _named(mistakes):
-    """A compare: the default check, then the first mistake of ``mistakes(case)`` whose result the student's equals.
-
-    ``mistakes(case)`` yields ``(explanation, zero-argument function computing the wrong result)``.
-    """
-
-    def compare(expected, got, case):
-        reason = compare_default(expected, got, case)
-        if reason is None:
-            return None
-        for why, wrong in mistakes(case):
-            if _same(_quiet(wrong), got):
-                return why
-        return reason
-
-    return compare
-
-
-def _call(case, *names, **defaults):
-    """The case's _call by name (positional first, then keywords, then the defaults)."""
-    values = dict(zip(names, case.args))
-    values.update(case.kwargs)
-    for name, default in defaults.items():
-        values.setdefault(name, default)
-    return [values[name] for name in names]
-
 
 def _naive_softmax(x, axis=-1):
     e = np.exp(x)
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _stable(x, axis=-1):
+def stable_softmax(x, axis=-1):
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -81,7 +37,7 @@ def _embed_cases(rng):
 
 
 def _embed_mistakes(case):
-    E, ids = _call(case, "E", "ids")
+    E, ids = arguments(case, "E", "ids")
     ids = np.asarray(ids)
     yield "took columns of E (E[:, ids]) instead of rows: each word's vector is its row E[id]", lambda: E[:, ids].T
     yield "took columns of E (E[:, ids]) instead of rows: each word's vector is its row E[id]", lambda: E[:, ids]
@@ -110,18 +66,18 @@ def _softmax_cases(rng):
 
 
 def _softmax_mistakes(case):
-    x, axis = _call(case, "x", "axis", axis=-1)
+    x, axis = arguments(case, "x", "axis", axis=-1)
     other = 0 if axis in (-1, x.ndim - 1) else -1
     yield ("NaN: exp of a large logit overflows; subtract the max along the axis before np.exp",
            lambda: _naive_softmax(x, axis))
     yield ("the probabilities sum to 1 along the wrong axis: use axis=axis with keepdims=True",
-           lambda: _stable(x, other))
+           lambda: stable_softmax(x, other))
     yield ("divided by the sum of the whole array: sum along the axis only (keepdims=True)",
            lambda: np.exp(x - x.max()) / np.exp(x - x.max()).sum())
 
 
 def _compare_softmax(expected, got, case):
-    reason = _named(_softmax_mistakes)(expected, got, case)
+    reason = naming_mistakes(_softmax_mistakes)(expected, got, case)
     if reason and isinstance(got, np.ndarray) and got.shape == expected.shape and np.isnan(got).any():
         return "returned NaN: subtract the max along the axis before np.exp so large logits do not overflow"
     return reason
@@ -141,7 +97,7 @@ def _scores_cases(rng):
 
 
 def _scores_mistakes(case):
-    Q, K, scale = _call(case, "Q", "K", "scale", scale=True)
+    Q, K, scale = arguments(case, "Q", "K", "scale", scale=True)
     d = Q.shape[-1]
     raw = lambda: Q @ _swap(K)  # noqa: E731
     if scale:
@@ -163,7 +119,7 @@ def _mask_cases(rng):
 
 
 def _mask_mistakes(case):
-    (T,) = _call(case, "T")
+    (T,) = arguments(case, "T")
     yield ("masked the wrong triangle: token i may look at tokens 0..i (on and below the diagonal), -inf goes above",
            lambda: np.tril(np.full((T, T), -np.inf), k=-1))
     yield ("masked the diagonal too: a token may look at itself, so the diagonal is 0",
@@ -204,12 +160,12 @@ def _attend(Q, K, V, mask, scale, transpose=False, axis=-1, d_scale=None):
     scores = (K @ _swap(Q) if transpose else Q @ _swap(K)) / divisor
     if mask is not None:
         scores = scores + mask
-    weights = _stable(scores, axis)
+    weights = stable_softmax(scores, axis)
     return weights @ V, weights
 
 
 def _attention_mistakes(case):
-    Q, K, V, mask, scale = _call(case, "Q", "K", "V", "mask", "scale", mask=None, scale=True)
+    Q, K, V, mask, scale = arguments(case, "Q", "K", "V", "mask", "scale", mask=None, scale=True)
     if scale:
         yield "forgot to divide the scores by √d_k", lambda: _attend(Q, K, V, mask, False)
         yield "divided by d_k (or by √d_k twice): divide once by √d_k", \
@@ -220,7 +176,7 @@ def _attention_mistakes(case):
         yield "ignored the mask: add it to the scores before the softmax", lambda: _attend(Q, K, V, None, scale)
 
         def after():
-            weights = _stable(_attend(Q, K, V, None, scale)[1] + mask)
+            weights = stable_softmax(_attend(Q, K, V, None, scale)[1] + mask)
             return weights @ V, weights
 
         yield "applied the mask after the softmax: add it to the scores before the softmax", after
@@ -246,7 +202,7 @@ def _self_cases(rng):
 
 
 def _self_mistakes(case):
-    X, W_Q, W_K, W_V, causal, scale = _call(case, "X", "W_Q", "W_K", "W_V", "causal", "scale",
+    X, W_Q, W_K, W_V, causal, scale = arguments(case, "X", "W_Q", "W_K", "W_V", "causal", "scale",
                                             causal=False, scale=True)
     T = X.shape[-2]
     mask = attention.causal_mask(T) if causal else None
@@ -298,7 +254,7 @@ def _heads(X, W_Q, W_K, W_V, W_O, n_heads, causal, cols, scale_by=None):
 
 
 def _mha_mistakes(case):
-    X, W_Q, W_K, W_V, W_O, n_heads, causal = _call(case, "X", "W_Q", "W_K", "W_V", "W_O", "n_heads", "causal",
+    X, W_Q, W_K, W_V, W_O, n_heads, causal = arguments(case, "X", "W_Q", "W_K", "W_V", "W_O", "n_heads", "causal",
                                                    causal=False)
     d = W_Q.shape[1]
     d_h = d // n_heads
@@ -319,7 +275,7 @@ def _compare_mha(expected, got, case):
     if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], np.ndarray) and got[1].shape != weights.shape:
         return (f"weights has shape {got[1].shape}, expected {weights.shape}: stack the heads' weights as "
                 "(n_heads, T, T), head h at weights[h]")
-    return _named(_mha_mistakes)(expected, got, case)
+    return naming_mistakes(_mha_mistakes)(expected, got, case)
 
 
 SPECS = [
@@ -328,7 +284,7 @@ SPECS = [
         reference=attention.embed,
         cases=_embed_cases,
         hint="embed(E, ids) is E[ids]: one row of E per id, keeping the shape of ids",
-        compare=_named(_embed_mistakes),
+        compare=naming_mistakes(_embed_mistakes),
     ),
     Spec(
         name="softmax",
@@ -342,28 +298,28 @@ SPECS = [
         reference=attention.attention_scores,
         cases=_scores_cases,
         hint="Q @ swapaxes(K, -1, -2), divided by √d_k (d_k = Q.shape[-1]) only when scale is True",
-        compare=_named(_scores_mistakes),
+        compare=naming_mistakes(_scores_mistakes),
     ),
     Spec(
         name="causal_mask",
         reference=attention.causal_mask,
         cases=_mask_cases,
         hint="a (T, T) float array: 0 on and below the diagonal, -np.inf above it (np.triu(..., k=1))",
-        compare=_named(_mask_mistakes),
+        compare=naming_mistakes(_mask_mistakes),
     ),
     Spec(
         name="attention",
         reference=attention.attention,
         cases=_attention_cases,
         hint="weights = softmax(Q Kᵀ / √d_k + mask) along the last axis, out = weights @ V; return (out, weights)",
-        compare=_named(_attention_mistakes),
+        compare=naming_mistakes(_attention_mistakes),
     ),
     Spec(
         name="self_attention",
         reference=attention.self_attention,
         cases=_self_cases,
         hint="Q = X @ W_Q, K = X @ W_K, V = X @ W_V, then attention with causal_mask(T) when causal",
-        compare=_named(_self_mistakes),
+        compare=naming_mistakes(_self_mistakes),
     ),
     Spec(
         name="multi_head_attention",

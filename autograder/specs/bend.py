@@ -8,8 +8,7 @@ references are written here from `reference.activations`.
 
 import numpy as np
 
-from autograder.spec import Case, Spec, compare_close, compare_default
-from autograder.specs.attention import _call, _named
+from autograder.spec import Case, Spec, arguments, compare_close, naming_mistakes, parameters
 from autograder.specs.line import POINTS
 from reference import _checks as check
 from reference import activations
@@ -47,22 +46,6 @@ def vanishing_product(L):
     return float(activations.sigmoid_grad(0.0)) ** L
 
 
-# ---- shared with rung 3 ----
-
-
-def parameters(*names, compare=compare_default):
-    """A compare for a tuple of parameters (w, b, ...): `compare`, naming the parameter that is off."""
-
-    def compare_params(expected, got, case):
-        reason = compare(expected, got, case)
-        if reason and reason.startswith("item "):
-            index, rest = reason[len("item "):].split(": ", 1)
-            return f"{names[int(index)]} is off ({rest})"
-        return reason
-
-    return compare_params
-
-
 # ---- sigmoid ----
 
 
@@ -78,7 +61,7 @@ def sigmoid_cases(rng):
 
 
 def _sigmoid_mistakes(case):
-    z = np.asarray(*_call(case, "z"), dtype=float)
+    z = np.asarray(*arguments(case, "z"), dtype=float)
     yield "computed 1 / (1 + e^z), which is σ(−z): the exponent is −z, σ(z) = 1 / (1 + e^(−z))", \
         lambda: 1 / (1 + np.exp(z))
     yield "computed e^(−z) / (1 + e^(−z)), which is σ(−z): σ(z) = 1 / (1 + e^(−z))", \
@@ -94,7 +77,7 @@ def _float_or_none(got):
 
 
 def _compare_sigmoid(expected, got, case):
-    reason = _named(_sigmoid_mistakes)(expected, got, case)
+    reason = naming_mistakes(_sigmoid_mistakes)(expected, got, case)
     values = _float_or_none(got) if reason else None
     if values is not None and np.isnan(values).any():
         return ("returned NaN: e^z / (1 + e^z) is inf / inf once e^z overflows (z > 709); use 1 / (1 + e^(−z)) "
@@ -116,7 +99,7 @@ def sigmoid_grad_cases(rng):
 
 
 def _sigmoid_grad_mistakes(case):
-    z = np.asarray(*_call(case, "z"), dtype=float)
+    z = np.asarray(*arguments(case, "z"), dtype=float)
     s = activations.sigmoid(z)
     yield "computed σ(z)(1 + σ(z)): the derivative is σ(z)(1 − σ(z)), with a minus", lambda: s * (1 + s)
     yield ("computed z(1 − z): sigmoid_grad gets z itself, not σ(z); compute s = sigmoid(z) first, then s(1 − s)",
@@ -157,7 +140,7 @@ def bend_step_cases(rng):
 
 
 def _bend_step_mistakes(case):
-    w, b, x, y, lr = _call(case, "w", "b", "x", "y", "lr", lr=1.5)
+    w, b, x, y, lr = arguments(case, "w", "b", "x", "y", "lr", lr=1.5)
     ones = np.ones_like(x)
     z = w * x + b
     yield ("left out σ′(z): by the chain rule dL/dz = 2(ŷ − y)·σ′(z)/N, the sigmoid's slope multiplies the error",
@@ -211,7 +194,7 @@ def vanishing_cases(rng):
 
 
 def _vanishing_mistakes(case):
-    (L,) = _call(case, "L")
+    (L,) = arguments(case, "L")
     yield "multiplied 0.25 by L: each layer multiplies the gradient by σ′(0) = 0.25, so the product is 0.25 ** L", \
         lambda: 0.25 * L
     yield "used σ(0) = 0.5: the factor per layer is the slope σ′(0) = 0.25", lambda: 0.5**L
@@ -222,17 +205,17 @@ def _vanishing_mistakes(case):
 def compare_vanishing(expected, got, case):
     """Relatively (the numbers shrink towards 0: 1e-20 and 1e-30 must not both pass as zero), then name the mistake."""
     reason = compare_close(expected, got, rtol=1e-9, atol=0.0)
-    return reason and (_named(_vanishing_mistakes)(expected, got, case) or reason)
+    return reason and (naming_mistakes(_vanishing_mistakes)(expected, got, case) or reason)
 
 
 SPECS = [
     Spec("sigmoid", activations.sigmoid, sigmoid_cases, compare=_compare_sigmoid,
          hint="σ(z) = 1 / (1 + e^(−z)), elementwise, the shape of z; for z < 0 use the equal form e^z / (1 + e^z)"),
     Spec("sigmoid_grad", activations.sigmoid_grad, sigmoid_grad_cases,
-         compare=_named(_sigmoid_grad_mistakes),
+         compare=naming_mistakes(_sigmoid_grad_mistakes),
          hint="σ′(z) = σ(z)(1 − σ(z)) with σ(z) = sigmoid(z): at most 0.25, at z = 0"),
     Spec("train_bend_step", activations.train_bend_step, bend_step_cases,
-         compare=parameters("w", "b", compare=_named(_bend_step_mistakes)),
+         compare=parameters("w", "b", compare=naming_mistakes(_bend_step_mistakes)),
          hint=("with z = w·x + b and ŷ = σ(z): dz = 2(ŷ − y)·σ′(z)/N, dw = Σ dz·x, db = Σ dz; return "
                "(w − lr·dw, b − lr·db); lr defaults to 1.5")),
     Spec("saturation_table", saturation_table, saturation_cases, compare=compare_saturation,

@@ -5,8 +5,8 @@ As in rung 4, each compare names the common mistake whose result equals the stud
 
 import numpy as np
 
-from autograder.spec import Case, Spec
-from autograder.specs.attention import _call, _named, _stable
+from autograder.spec import Case, Spec, arguments, naming_mistakes
+from autograder.specs.attention import stable_softmax
 from reference import block, tinygpt
 
 PROMPTS = ("a fluffy blue creature", "a small red creature", "the forest", "a", "a fluffy blue creature roamed the")
@@ -45,7 +45,7 @@ def _mlp_cases(rng):
 
 
 def _mlp_mistakes(case):
-    h, W1, b1, W2, b2 = _call(case, "h", "W1", "b1", "W2", "b2")
+    h, W1, b1, W2, b2 = arguments(case, "h", "W1", "b1", "W2", "b2")
     yield "forgot the residual: the block returns h + relu(h @ W1 + b1) @ W2 + b2", \
         lambda: _relu(h @ W1 + b1) @ W2 + b2
     yield "applied ReLU after W2 as well: only the hidden layer h @ W1 + b1 goes through ReLU", \
@@ -74,11 +74,11 @@ def _unembed_cases(rng):
 
 
 def _unembed_mistakes(case):
-    h, E = _call(case, "h", "E")
+    h, E = arguments(case, "h", "E")
     yield ("computed h @ E: E has one row per word (V, d), so the logits are h @ E.T (each word's row dotted "
            "with h)", lambda: h @ E)
     yield "returned (V, T): the logits of each vector are a row, h @ E.T has shape (T, V)", lambda: E @ h.T
-    yield "returned probabilities: unembed gives the raw logits h @ E.T (no softmax)", lambda: _stable(h @ E.T)
+    yield "returned probabilities: unembed gives the raw logits h @ E.T (no softmax)", lambda: stable_softmax(h @ E.T)
 
 
 # ---- forward ----
@@ -105,15 +105,15 @@ def _tiny_forward(model, ids, asker=-1, scale=False, residual=True, probs=False,
     X = E[np.asarray(ids)]
     x = X[asker]
     scores = X @ x / (np.sqrt(X.shape[-1]) if scale else 1.0)
-    a = X.mean(axis=0) if mean else _stable(scores) @ X
+    a = X.mean(axis=0) if mean else stable_softmax(scores) @ X
     h1 = x + a if residual else a
     h2 = h1 + _relu(h1 @ model["W1"] + model["b1"]) @ model["W2"] + model["b2"]
     logits = h2 @ E.T
-    return _stable(logits) if probs else logits
+    return stable_softmax(logits) if probs else logits
 
 
 def _forward_mistakes(case):
-    model, ids = _call(case, "model", "ids")
+    model, ids = arguments(case, "model", "ids")
     yield "the first token asked: the last token (X[-1]) is the one that predicts the next word", \
         lambda: _tiny_forward(model, ids, asker=0)
     yield "divided the scores by √d: the tiny model uses no √d scaling", lambda: _tiny_forward(model, ids, scale=True)
@@ -131,14 +131,14 @@ SPECS = [
         reference=block.mlp_block,
         cases=_mlp_cases,
         hint="h + relu(h @ W1 + b1) @ W2 + b2: ReLU on the hidden layer only, and the residual h added back",
-        compare=_named(_mlp_mistakes),
+        compare=naming_mistakes(_mlp_mistakes),
     ),
     Spec(
         name="unembed",
         reference=block.unembed,
         cases=_unembed_cases,
         hint="tied unembedding: logits = h @ E.T, one logit per word (row of E), shape (V,) or (T, V)",
-        compare=_named(_unembed_mistakes),
+        compare=naming_mistakes(_unembed_mistakes),
     ),
     Spec(
         name="forward",
@@ -146,6 +146,6 @@ SPECS = [
         cases=_forward_cases,
         hint=("X = E[ids]; x = X[-1] asks; a = softmax(X @ x) @ X (no √d); h1 = x + a; "
               "h2 = h1 + relu(h1 @ W1 + b1) @ W2 + b2; logits = h2 @ E.T"),
-        compare=_named(_forward_mistakes),
+        compare=naming_mistakes(_forward_mistakes),
     ),
 ]

@@ -7,8 +7,7 @@ mistakes on the same inputs and, when the student's result is one of them, says 
 
 import numpy as np
 
-from autograder.spec import Case, Spec, compare_close
-from autograder.specs.attention import _call, _quiet, _same  # the shared 'name the mistake' helpers
+from autograder.spec import Case, Spec, arguments, compare_close, quietly, same_result
 from reference import rlhf
 from reference.attention import softmax
 
@@ -55,7 +54,7 @@ def _probs(rng, n, zeros=True):
 def _first(mistakes, got, reason):
     """The explanation of the first (explanation, wrong formula) whose result the student's equals, else reason."""
     for why, wrong in mistakes:
-        if _same(_quiet(wrong), got):
+        if same_result(quietly(wrong), got):
             return why
     return reason
 
@@ -83,7 +82,7 @@ def compare_corpus_logits(expected, got, case):
     reason = compare_close(expected, got)
     if reason is None:
         return None
-    (counts,) = _call(case, "counts")
+    (counts,) = arguments(case, "counts")
     counts = np.asarray(counts, dtype=float)
     freqs = counts / counts.sum()
     mistakes = [
@@ -100,7 +99,7 @@ def compare_preference_reward(expected, got, case):
     reason = compare_close(expected, got)
     if reason is None:
         return None
-    n, preferred, winner, bonus, penalty = _call(case, "n", "preferred", "winner", "bonus", "penalty",
+    n, preferred, winner, bonus, penalty = arguments(case, "n", "preferred", "winner", "bonus", "penalty",
                                                  bonus=3.0, penalty=1.0)
 
     def build(at_preferred, at_winner, both=False):
@@ -126,7 +125,7 @@ def compare_rlhf_logits(expected, got, case):
     reason = compare_close(expected, got)
     if reason is None:
         return None
-    base, reward, beta = _call(case, "base_logits", "reward", "beta")
+    base, reward, beta = arguments(case, "base_logits", "reward", "beta")
     mistakes = [
         ("that is base + reward * beta: divide the reward by beta", lambda: base + reward * beta),
         ("that is base - reward / beta: the reward is added", lambda: base - reward / beta),
@@ -143,7 +142,7 @@ def compare_kl_regularized_policy(expected, got, case):
     reason = compare_close(expected, got)
     if reason is None:
         return None
-    pi_ref, reward, beta = _call(case, "pi_ref", "reward", "beta")
+    pi_ref, reward, beta = arguments(case, "pi_ref", "reward", "beta")
     arr = _as_array(got)
     if arr is not None and arr.shape == expected.shape:
         if np.isnan(arr).any() or np.isinf(arr).any():
@@ -166,7 +165,7 @@ def compare_kl_divergence(expected, got, case):
     reason = compare_close(expected, got)
     if reason is None:
         return None
-    p, q = _call(case, "p", "q")
+    p, q = arguments(case, "p", "q")
     if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "biuf":
         got = got.item()
     if isinstance(got, float) and np.isnan(got):
@@ -187,7 +186,7 @@ def compare_prob_after_rlhf(expected, got, case):
         got = got.item()
     if isinstance(got, np.ndarray):
         return f"returned an array of shape {got.shape}: return one float, the probability of ending `token`"
-    counts, reward, beta, token = _call(case, "counts", "reward", "beta", "token")
+    counts, reward, beta, token = arguments(case, "counts", "reward", "beta", "token")
     if isinstance(got, float) and np.isnan(got):
         return ("nan: pi_ref * exp(reward / beta) overflowed (0 * inf is nan); go through the logits and the "
                 "stable softmax instead")

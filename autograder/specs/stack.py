@@ -5,9 +5,7 @@ As in rung 4, each compare names the common mistake whose result equals the stud
 
 import numpy as np
 
-from autograder.spec import Case, Spec
-from autograder.specs.attention import _call, _named
-from autograder.specs.bend import parameters
+from autograder.spec import Case, Spec, arguments, naming_mistakes, parameters
 from autograder.specs.line import POINTS
 from reference import activations
 
@@ -28,7 +26,7 @@ def relu_cases(rng):
 
 
 def _relu_mistakes(case):
-    z = np.asarray(*_call(case, "z"), dtype=float)
+    z = np.asarray(*arguments(case, "z"), dtype=float)
     yield "returned |z|: a negative z gives 0, not its size (max(z, 0), not abs)", lambda: np.abs(z)
     yield ("np.max(z, 0) is the largest entry along axis 0; the elementwise max(z, 0) is np.maximum(z, 0)",
            lambda: np.max(z, 0))
@@ -50,7 +48,7 @@ def relu_grad_cases(rng):
 
 
 def _relu_grad_mistakes(case):
-    z = np.asarray(*_call(case, "z"), dtype=float)
+    z = np.asarray(*arguments(case, "z"), dtype=float)
     yield "relu′(0) must be 0: use z > 0, not z >= 0", lambda: (z >= 0).astype(float)
     yield "relu′(0) is 0 here by convention, not 1/2", lambda: np.heaviside(z, 0.5)
     yield "returned −1 for negative z (np.sign): relu′ is 0 there", lambda: np.sign(z)
@@ -102,7 +100,7 @@ def stack_step_cases(rng):
 
 
 def _stack_step_mistakes(case):
-    w1, b1, w2, b2, x, y, lr, activation = _call(case, "w1", "b1", "w2", "b2", "x", "y", "lr", "activation",
+    w1, b1, w2, b2, x, y, lr, activation = arguments(case, "w1", "b1", "w2", "b2", "x", "y", "lr", "activation",
                                                  activation="sigmoid")
     if activation not in FUNCTIONS:
         return
@@ -123,13 +121,13 @@ def _stack_step_mistakes(case):
 
 
 SPECS = [
-    Spec("relu", activations.relu, relu_cases, compare=_named(_relu_mistakes),
+    Spec("relu", activations.relu, relu_cases, compare=naming_mistakes(_relu_mistakes),
          hint="relu(z) = max(z, 0) elementwise (np.maximum), the shape of z"),
     Spec("relu_grad", activations.relu_grad, relu_grad_cases,
-         compare=_named(_relu_grad_mistakes),
+         compare=naming_mistakes(_relu_grad_mistakes),
          hint="1.0 where z > 0, 0.0 elsewhere, including at z = 0; the shape of z"),
     Spec("train_stack_step", activations.train_stack_step, stack_step_cases,
-         compare=parameters("w1", "b1", "w2", "b2", compare=_named(_stack_step_mistakes)),
+         compare=parameters("w1", "b1", "w2", "b2", compare=naming_mistakes(_stack_step_mistakes)),
          hint=("with z_k = w_k·x + b_k, ŷ = act(z1) − act(z2) and r = 2(ŷ − y)/N: dz1 = r·act′(z1), "
                "dz2 = −r·act′(z2), dw_k = Σ dz_k·x, db_k = Σ dz_k; each parameter minus lr times its gradient; "
                "a ValueError for an activation other than 'sigmoid' or 'relu'")),
