@@ -188,11 +188,11 @@ def render(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
-def main_check(notebook, *, source_root=None, seed=None, out=None) -> int:
+def main_check(notebook, *, source_root=None, seed=None, out=None, pool=None) -> int:
     """`python -m autograder check NOTEBOOK`: print the table; exit code 0 only for full marks."""
     out = out or sys.stdout
     try:
-        result = check_notebook(Path(notebook), source_root=source_root, seed=seed)
+        result = check_notebook(Path(notebook), source_root=source_root, seed=seed, pool=pool)
     except (OSError, ValueError, nbformat.ValidationError) as err:
         print(f"check: {err}", file=out)
         return 2

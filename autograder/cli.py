@@ -33,9 +33,13 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from autograder.check import main_check
+    from autograder.execute import WorkerPool
 
-    return main_check(args.notebook, seed=args.seed)
+    # the worker boots while this process reads the notebook, imports the hidden tests and draws their inputs
+    with WorkerPool(workers=1) as pool:
+        from autograder.check import main_check
+
+        return main_check(args.notebook, seed=args.seed, pool=pool)
 
 
 def _release(args: argparse.Namespace) -> int:

@@ -17,10 +17,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from nbformat import NotebookNode, from_dict
+from typing import TYPE_CHECKING
 
 from autograder.sandbox import Blocked, preload_walks
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+# nbformat (with jsonschema, ~0.3 s) is imported where outputs are built, not here: `check` and `grade` start their
+# workers first thing, and the workers' boot is what a one-notebook check waits for.
 
 __all__ = ["GRADING_ENV", "Limits", "ExecJob", "ExecResult", "WorkerPool", "execute", "Blocked"]
 
@@ -53,6 +58,8 @@ class ExecResult:
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
+    from nbformat import from_dict
+
     return from_dict({"output_type": "error", "ename": ename, "evalue": evalue,
                       "traceback": [f"{ename}: {evalue}"]})
 
@@ -188,6 +195,8 @@ class _Run:
 
     def _collect(self, zygote: _Zygote, pending: list[int]) -> list[int]:
         """Read one child's messages; return the cells still to run after it ended."""
+        import nbformat
+
         running = None
         for line in zygote.proc.stdout:
             message = json.loads(line)
@@ -196,7 +205,7 @@ class _Run:
             elif "done" in message:
                 index = message["done"]
                 cell = self.nb.cells[index]
-                cell.outputs = [from_dict(o) for o in message["outputs"]]
+                cell.outputs = [nbformat.from_dict(o) for o in message["outputs"]]
                 cell.execution_count = self.counts[index]
                 if any(o.get("ename") == "CellTimeoutError" for o in message["outputs"]):
                     self.status = "timeout"
