@@ -51,6 +51,8 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from autograder.execute import DEFAULT_CELL_TIMEOUT
+
     defaults = _defaults()
     top = argparse.ArgumentParser(prog="python -m autograder", description="Grade the course's notebooks.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -61,7 +63,8 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--workers", type=int, default=defaults.workers, help="parallel student processes")
     grade.add_argument("--seed", type=int, default=None, help="probe seed, to regrade as an earlier run did")
     grade.add_argument("--force", action="store_true", help="regrade submissions an earlier run finished")
-    grade.add_argument("--cell-timeout", type=float, default=defaults.limits.cell_timeout)
+    grade.add_argument("--cell-timeout", type=float, default=None,
+                       help=f"seconds per cell (default: the course's Execute.timeout, else {DEFAULT_CELL_TIMEOUT:g})")
     grade.add_argument("--notebook-timeout", type=float, default=defaults.limits.notebook_timeout)
     grade.add_argument("--memory-mb", type=int, default=defaults.limits.memory_mb)
     grade.add_argument("--run-as", default=None, help="user for student code (default: nobody when root)")

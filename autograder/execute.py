@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # nbformat (with jsonschema, ~0.3 s) is imported where outputs are built, not here: `check` and `grade` start their
 # workers first thing, and the workers' boot is what a one-notebook check waits for.
 
-__all__ = ["GRADING_ENV", "Limits", "ExecJob", "ExecResult", "WorkerPool", "execute", "Blocked"]
+__all__ = ["GRADING_ENV", "DEFAULT_CELL_TIMEOUT", "Limits", "ExecJob", "ExecResult", "WorkerPool", "execute", "Blocked"]
 
 
 # What stock `nbgrader autograde` puts in the kernel's environment; `check` sets it too, so a self-learner's check
@@ -35,11 +35,22 @@ __all__ = ["GRADING_ENV", "Limits", "ExecJob", "ExecResult", "WorkerPool", "exec
 GRADING_ENV = {"NBGRADER_EXECUTION": "autograde"}
 
 
+DEFAULT_CELL_TIMEOUT = 30.0  # seconds: nbgrader's own default (its `Execute.timeout`)
+
+
 @dataclass(frozen=True)
 class Limits:
-    cell_timeout: float = 30.0  # wall seconds per cell: the cell gets a TimeoutError-style error output
+    # wall seconds per cell: the cell gets a TimeoutError-style error output; None: the course's `Execute.timeout`
+    # when `grade` reads one from nbgrader_config.py, else DEFAULT_CELL_TIMEOUT
+    cell_timeout: float | None = None
     notebook_timeout: float = 300.0  # wall seconds for the whole notebook; cells not reached get an error output
     memory_mb: int = 2048  # address-space cap of the student's process (a huge allocation -> MemoryError)
+
+    def resolved(self, cell_timeout: float | None = None) -> Limits:
+        """These limits with a number for the cell timeout: ours if set, else `cell_timeout`, else the default."""
+        if self.cell_timeout is not None:
+            return self
+        return replace(self, cell_timeout=cell_timeout if cell_timeout is not None else DEFAULT_CELL_TIMEOUT)
 
 
 @dataclass
@@ -156,6 +167,7 @@ class _Run:
 
     def __init__(self, job: ExecJob, pool: WorkerPool):
         self.job = job
+        self.limits = job.limits.resolved()
         self.pool = pool
         self.nb = copy.deepcopy(job.nb)
         self.log: list[str] = []
@@ -170,7 +182,7 @@ class _Run:
         self.succeeded: list[int] = []
 
     def request(self, cells: list[int], remaining: float) -> str:
-        limits = self.job.limits
+        limits = self.limits
         return json.dumps({
             "cells": [{"index": i, "source": self.nb.cells[i].source, "execution_count": self.counts[i]}
                       for i in cells],
@@ -181,7 +193,7 @@ class _Run:
         }) + "\n"
 
     def drive(self, zygote: _Zygote) -> ExecResult:
-        deadline = time.monotonic() + self.job.limits.notebook_timeout
+        deadline = time.monotonic() + self.limits.notebook_timeout
         pending = list(self.todo)
         while pending:
             remaining = deadline - time.monotonic()
@@ -209,7 +221,7 @@ class _Run:
                 cell.execution_count = self.counts[index]
                 if any(o.get("ename") == "CellTimeoutError" for o in message["outputs"]):
                     self.status = "timeout"
-                    self.log.append(f"cell {index}: ran past its {self.job.limits.cell_timeout:g} s time limit")
+                    self.log.append(f"cell {index}: ran past its {self.limits.cell_timeout:g} s time limit")
                 pending = pending[pending.index(index) + 1:]
                 if not message["error"]:
                     self.succeeded.append(index)
@@ -223,7 +235,7 @@ class _Run:
             return []
         if how == "notebook_killed":
             self.status = "timeout"
-            self.log.append(f"notebook time limit ({self.job.limits.notebook_timeout:g} s) reached")
+            self.log.append(f"notebook time limit ({self.limits.notebook_timeout:g} s) reached")
             self._not_reached(pending)
             return []
         if running is None:  # died between cells: nothing to blame, go on with what is left

@@ -88,6 +88,10 @@ class Course:
         self.db_url = self.coursedir.db_url
         self.assignment = assignment
 
+    def cell_timeout(self) -> float | None:
+        """The course's `Execute.timeout` (what stock `nbgrader autograde` would use), when its config sets one."""
+        return self.config.get("Execute", {}).get("timeout")
+
     def path(self, step: str, student: str) -> Path:
         return Path(self.coursedir.format_path(step, student, self.assignment))
 
@@ -157,6 +161,7 @@ class _Batch:
         self.course = course
         self.pool = pool
         self.scratch = scratch
+        self.limits = options.limits.resolved(course.cell_timeout())
         self.converter = Autograde(coursedir=course.coursedir, config=course.config)
         self.sanitize = Sanitizer(course.config, options.restore_missing_cells)
         self.record = Recorder(course.config, course.db_url)
@@ -240,7 +245,7 @@ class _Batch:
         env = dict(GRADING_ENV)
         if task.stage is not None:
             env.update(task.stage.before_execute(nb, task.probe_dir))
-        return ExecJob(nb=nb, cwd=task.workdir, env=env, limits=self.options.limits)
+        return ExecJob(nb=nb, cwd=task.workdir, env=env, limits=self.limits)
 
     def finish(self, task: _Task) -> None:
         """Judge the probes, record the grades, write the autograded notebook."""

@@ -48,7 +48,9 @@ def build(root: Path) -> Path:
         folder = root / "submitted" / student / "ps1"
         folder.mkdir(parents=True)
         shutil.copy(FILES / file, folder / "p1.ipynb")
-    shutil.copytree(root / "release" / "ps2", root / "submitted" / "solo" / "ps2")
+    # as nbgrader's own tests do, the student hands in the notebooks themselves: the release would replace
+    # timeout.ipynb's solution cell (no solution markers) with the stub, and test nothing about time limits
+    shutil.copytree(root / "source" / "ps2", root / "submitted" / "solo" / "ps2")
     return root
 
 
@@ -92,3 +94,21 @@ def test_the_outcomes_nbgrader_expects(both, root):
     assert not (course / "submitted" / "solo" / "ps2" / "side-effect.txt").exists()
     for name in ("loop", "loop_output"):
         assert (autograded / f"{name}.ipynb").is_file()
+
+
+@pytest.mark.parametrize("timeout, points", [(2, 0), (8, 1)])
+def test_the_course_execute_timeout_is_the_default_cell_limit(tmp_path, timeout, points):
+    """Without --cell-timeout, `grade` uses the course's `c.Execute.timeout`, as stock autograde does."""
+    course = tmp_path / "course"
+    (course / "source" / "ps").mkdir(parents=True)
+    tmp_path.chmod(0o755)
+    course.chmod(0o755)
+    (course / "nbgrader_config.py").write_text(f"c = get_config()\nc.Execute.timeout = {timeout}\n")
+    shutil.copy(FILES / "timeout.ipynb", course / "source" / "ps" / "timeout.ipynb")  # its cell sleeps 5 s
+    subprocess.run([*NBGRADER, "generate_assignment", "ps", "--force"], cwd=course, check=True,
+                   capture_output=True, env=ENV)
+    shutil.copytree(course / "source" / "ps", course / "submitted" / "solo" / "ps")
+    subprocess.run([sys.executable, "-m", "autograder", "grade", "ps", "--course", str(course), "--no-progress"],
+                   check=True, capture_output=True, env=ENV)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert gb.find_grade("correct_squares", "timeout", "ps", "solo").auto_score == points
