@@ -14,7 +14,7 @@ def source_assignments(root: Path = ROOT) -> list[str]:
     return sorted(p.name for p in (root / "source").iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
-def _env() -> dict[str, str]:
+def nbgrader_env() -> dict[str, str]:
     # nbgrader runs the `alembic` script of its own environment when it creates the gradebook
     bin_dir = str(Path(sys.executable).parent)
     return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
@@ -33,6 +33,6 @@ def release(assignments=None, *, root: Path = ROOT, release_dir: Path | None = N
             [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force", "--create", "--quiet",
              f"--CourseDirectory.root={root}", f"--CourseDirectory.release_directory={release_dir}",
             ],
-            cwd=root, check=True, env=_env())
+            cwd=root, check=True, env=nbgrader_env())
         made.append(release_dir / name)
     return made

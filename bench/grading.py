@@ -18,6 +18,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from autograder.release import nbgrader_env
+
 CELL_TIMEOUT = 5  # seconds; the same limit for both graders, so the infinite loop costs both the same
 
 RIGHT = '''import numpy as np
@@ -102,7 +104,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="submissions in the class")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = nbgrader_env()
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     work.chmod(0o755)
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.release import release, source_assignments  # noqa: E402
+from autograder.release import nbgrader_env, release, source_assignments  # noqa: E402
 
 TARGET_SECONDS = 180  # 200 students x 7 assignments
 
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = nbgrader_env()
     work = Path(tempfile.mkdtemp(prefix="bench-class-"))
     work.chmod(0o755)
     try:

@@ -13,7 +13,7 @@ import sys
 
 import nbformat
 
-from autograder.release import _env
+from autograder.release import nbgrader_env
 
 from .helpers import ROOT, SOURCE, cell_by_id, load_source, nbgrader_meta
 
@@ -24,7 +24,7 @@ WRONG_MSE = "def mse(y_hat, y):\n    return float(np.mean((y_hat - y) ** 2) / (1
 def _nbgrader(course, *args):
     # the copied nbgrader_config.py roots the course and its gradebook at its own folder
     subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, check=True, capture_output=True,
-                   env=_env())
+                   env=nbgrader_env())
 
 
 def test_feedback_shows_the_message_and_hides_the_tests(tmp_path):

@@ -1,5 +1,4 @@
 """Course fixtures for the grader's tests: copies of nbgrader's own example course, made real with nbgrader."""
-import os
 import shutil
 import subprocess
 import sys
@@ -8,10 +7,11 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from autograder.release import nbgrader_env
+
 USER_GUIDE = Path("/work/shared/peer/nbgrader/user_guide")
 NBGRADER = [sys.executable, "-m", "nbgrader"]
-# nbgrader runs the `alembic` command of its own environment when it creates a gradebook
-ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+ENV = nbgrader_env()  # nbgrader runs the `alembic` of its own environment
 
 
 def make_course(tmp: Path, db_url: str | None = None) -> Path:
