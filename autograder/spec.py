@@ -280,7 +280,7 @@ def judge(spec: Spec, cases: list[Case], cases_text: str, outcomes: list) -> tup
         if reason is None:
             passed += 1
         elif first is None:
-            first = _message(spec, case, expected, got, reason)
+            first = _message(spec, case, expected, got, reason, cases)
     return passed, first
 
 
@@ -297,15 +297,112 @@ def _reason(compare, expected, got, case: Case) -> str | None:
         return f"returned a value the grader could not compare ({type(err).__name__})"
 
 
-def _message(spec: Spec, case: Case, expected, got, reason: str) -> str:
+ERROR_SHOWN = 120  # characters of the student's exception kept after the diagnosis: its gist, not a wall of text
+
+
+def _message(spec: Spec, case: Case, expected, got, reason: str, cases: list[Case]) -> str:
+    """Diagnosis first (what went wrong, in the student's terms), then the failing case, then the hint."""
     call = call_text(spec.name, spec.reference, case.args, case.kwargs)
-    if isinstance(got, Raised):
-        wanted = f"a {expected.type_name}" if isinstance(expected, Raised) else show(expected)
-        text = f"{call} raised {got}, expected {wanted}"
+    if isinstance(got, Raised) and isinstance(expected, Raised):
+        text = f"{spec.name}: {reason} — on {call}"
+    elif isinstance(got, Raised):
+        diagnosis = diagnose_error(spec, case, cases, got)
+        if diagnosis:
+            text = f"{spec.name}: {diagnosis} — {call} raised {show_error(got)}"
+        else:
+            text = f"{spec.name} raised {show_error(got)} — on {call}, expected {show(expected, 100)}"
     elif isinstance(expected, Raised):
-        text = f"{call} returned {show(got)}, expected a {expected.type_name}"
+        text = f"{spec.name}: {reason} — {call} returned {show(got, 100)}"
     else:
-        text = f"{call} returned {show(got)}, expected {show(expected)}: {reason}"
+        text = f"{spec.name}: {reason} — {call} returned {show(got, 100)}, expected {show(expected, 100)}"
     if spec.hint:
         text += f". Check: {spec.hint}"
     return text
+
+
+def show_error(err: Raised) -> str:
+    """The student's exception on one line, cut to its gist."""
+    text = " ".join(str(err).split())
+    return text if len(text) <= ERROR_SHOWN else text[: ERROR_SHOWN - 3] + "..."
+
+
+# ---- an exception on a hidden case: say what was special about the case, and what that usually means ----
+
+
+def named_arguments(spec: Spec, case: Case) -> dict:
+    """{parameter name: value} of a case, with the reference's parameter names where they bind."""
+    try:
+        return dict(inspect.signature(spec.reference).bind_partial(*case.args, **case.kwargs).arguments)
+    except (TypeError, ValueError):
+        return {**{f"argument {i + 1}": a for i, a in enumerate(case.args)}, **case.kwargs}
+
+
+def case_features(spec: Spec, case: Case) -> list[tuple[str, str, str]]:
+    """(kind, argument name, description) of every notable trait of a case's arguments."""
+    found = []
+    for name, value in named_arguments(spec, case).items():
+        if isinstance(value, np.ndarray):
+            if value.ndim >= 3:
+                found.append(("batch", name, f"a leading batch axis ({name} has shape {value.shape})"))
+            elif value.ndim == 0:
+                found.append(("scalar", name, f"a 0-d array input ({name} = {show(value, 30)})"))
+            if value.size == 0:
+                found.append(("empty", name, f"an empty input ({name} has shape {value.shape})"))
+            elif value.size == 1 and value.ndim >= 1:
+                found.append(("single", name, f"a length-1 input ({name} has shape {value.shape})"))
+            if value.dtype.kind in "iu":
+                found.append(("integer", name, f"integer entries ({name} has dtype {value.dtype})"))
+            elif value.dtype.kind == "f" and np.isneginf(value).any():
+                found.append(("neginf", name, f"-inf entries ({name} = {show(value, 60)})"))
+        elif _is_number(value):
+            found.append(("scalar", name, f"a plain number input ({name} = {value!r})"))
+    return found
+
+
+def special_features(spec: Spec, case: Case, cases: list[Case]) -> list[tuple[str, str, str]]:
+    """The traits of `case` that fewer than half of the cases share: what sets this case apart."""
+    common: dict[tuple[str, str], int] = {}
+    for other in cases:
+        for kind, name in {(k, n) for k, n, _ in case_features(spec, other)}:
+            common[kind, name] = common.get((kind, name), 0) + 1
+    return [f for f in case_features(spec, case) if 2 * common.get(f[:2], 0) < len(cases)]
+
+
+ADVICE = {  # (feature kind, words in the error that point at it) -> what the student should change
+    ("batch", ("matmul", "shape", "align", "broadcast", "dimension")):
+        "transpose only the last two axes (np.swapaxes({name}, -1, -2)), not {name}.T, and index from the end",
+    ("integer", ("cast", "ufunc", "dtype", "integer")):
+        "convert first (np.asarray({name}, dtype=float)) before dividing or updating in place",
+    ("empty", ("zero-size", "empty", "index", "identity")):
+        "an empty input must not be reduced or indexed into",
+    ("single", ("index", "out of bounds", "size")):
+        "a single entry is still an array: do not assume two or more",
+    ("scalar", ("0-d", "unsized", "len()", "iteration", "index", "subscript")):
+        "use np.asarray and elementwise operations, so that a single number works too",
+    ("neginf", ("nan", "invalid", "inf")):
+        "-inf must give 0 after exp: subtract the largest finite entry, not one that is -inf",
+}
+
+
+def diagnose_error(spec: Spec, case: Case, cases: list[Case], err: Raised) -> str | None:
+    """"this case has <features>: <advice>" for an exception raised on a case out of the ordinary, else None."""
+    features = special_features(spec, case, cases)
+    if not features:
+        return None
+    text = f"{err.type_name}: {err.message}".lower()
+    advice = None
+    for kind, name, _ in features:
+        for (wanted, words), what in ADVICE.items():
+            if advice is None and kind == wanted and any(w in text for w in words):
+                advice = what.format(name=_transposed(features) if kind == "batch" else name)
+    first_of_kind: dict[str, str] = {}  # one example per trait: Q's shape, not K's as well
+    for kind, _, description in features:
+        first_of_kind.setdefault(kind, description)
+    described = " and ".join(list(first_of_kind.values())[:2])
+    return f"this case has {described}" + (f": {advice}" if advice else f", and it raised {err.type_name}")
+
+
+def _transposed(features) -> str:
+    """The batched argument a transpose most likely goes wrong on: K in attention, else the last batched one."""
+    names = [name for kind, name, _ in features if kind == "batch"]
+    return "K" if "K" in names else names[-1]
