@@ -13,7 +13,7 @@ import re
 import secrets
 import shutil
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,81 @@ class Verdict:
     passed: bool
     message: str  # what the student reads: the pass line or the failure
     skipped: bool = False  # the cell already failed on its own (a visible assert, a NameError, a timeout)
+
+
+def _error_of(cell):
+    return next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+IPYTHON_PLACE = re.compile(r"\(<ipython-input-[^>]*>, line (\d+)\)")
+SECONDS = re.compile(r"(\d+(?:\.\d+)?) s\b")
+NOT_DEFINED = re.compile(r"name '([A-Za-z_][A-Za-z0-9_]*)' is not defined")
+
+
+def error_text(error) -> str:
+    """An error output as the student should read it: type, message and the line of the cell it came from."""
+    ename, evalue = error.get("ename", "Error"), error.get("evalue", "")
+    if ename == "CellTimeoutError" and (limit := SECONDS.search(evalue)):
+        return f"it did not finish within {limit[1]} s: look for a loop that never ends"
+    place = IPYTHON_PLACE.search(evalue)
+    if place:  # a SyntaxError names IPython's internal file: the line number is what the student needs
+        return f"{ename}: {IPYTHON_PLACE.sub('', evalue).strip()} (line {place[1]})"
+    lines = CELL_LINE.findall(ANSI.sub("", "\n".join(error.get("traceback", []))))
+    return f"{ename}: {evalue}" + (f" (line {lines[0]})" if lines else "")
+
+
+def explain_failures(nb: NotebookNode, verdicts: list[Verdict]) -> list[Verdict]:
+    """Reword failures whose raw error misleads, in the verdicts and in the cells' outputs.
+
+    A NameError for a function whose answer cell errored becomes that cell's error; a test cell past its time
+    limit names the function that looped; a function that calls another graded function that failed says so.
+    """
+    answers = {c.metadata.nbgrader.get("grade_id"): c for c in nb.cells if c.cell_type == "code"
+               and c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    failed = {v.name for v in verdicts if not v.passed}
+    cells = {c.metadata.nbgrader.get("grade_id"): c for c, _ in probe_cells(nb)}
+    explained = []
+    for verdict in verdicts:
+        message = verdict.message
+        if verdict.skipped:
+            message = _own_error(verdict, _error_of(cells[verdict.cell_id]), answers) or message
+        if not verdict.passed:
+            message = _calls_failed(verdict.name, answers.get(verdict.name), failed) + message
+        if message != verdict.message:
+            cells[verdict.cell_id].outputs = [new_output("error", ename=FAILURE, evalue=message, traceback=[message])]
+            verdict = replace(verdict, message=message)
+        explained.append(verdict)
+    return explained
+
+
+def _own_error(verdict: Verdict, error, answers: dict) -> str | None:
+    """The real cause of a test cell's own error: the answer cell that did not run, or the loop that never ended."""
+    if error is None:
+        return None
+    if error.get("ename") == "CellTimeoutError" and (limit := SECONDS.search(error.get("evalue", ""))):
+        return f"{verdict.name} did not finish within {limit[1]} s: look for a loop that never ends"
+    missing = NOT_DEFINED.search(error.get("evalue", "")) if error.get("ename") == "NameError" else None
+    if missing is None:
+        return None
+    for name, cell in answers.items():
+        broken = _error_of(cell)
+        if broken and (name == missing[1] or re.search(rf"^\s*def\s+{missing[1]}\s*\(", cell.source, re.M)):
+            return f"your answer cell for {name} did not run: {error_text(broken)}"
+    return None
+
+
+def _calls_failed(name: str, answer, failed: set[str]) -> str:
+    """"f calls your g, which is wrong: fix g first. " when f's answer cell calls a graded function that failed."""
+    if answer is None:
+        return ""
+    body = re.sub(rf"\bdef\s+{name}\s*\(", "", answer.source)
+    culprits = [g for g in sorted(failed - {name}) if re.search(rf"(?<![.\w]){g}\s*\(", body)]
+    if not culprits:
+        return ""
+    listed = " and ".join(culprits)
+    return f"{name} calls your {listed}, which {'is' if len(culprits) == 1 else 'are'} wrong: fix {listed} first. "
 
 
 def specs_by_name() -> dict[str, Spec]:
@@ -114,7 +189,7 @@ class ProbeStage:
             else:
                 cell.outputs = [new_output("error", ename=FAILURE, evalue=message, traceback=[message])]
             verdicts.append(Verdict(cell_id, name, passed, message))
-        return verdicts
+        return explain_failures(nb, verdicts)
 
     def _judge_one(self, name: str, probe_dir: Path) -> tuple[bool, str]:
         if name not in self.specs:
