@@ -13,15 +13,20 @@ import copy
 import shutil
 import sys
 import tempfile
+import textwrap
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import nbformat
 from nbformat import NotebookNode
 
-from autograder.probing import ProbeStage
+from autograder.probing import ProbeStage, probe_cells
 
 SOURCE = Path(__file__).resolve().parents[1] / "source"  # this course's source notebooks
+CHECK_CELL_TIMEOUT = 10.0  # seconds: a self-learner waiting at a terminal should hear about a stuck loop quickly
+LINE_WIDTH = 160  # the longest line `render` prints: long reasons wrap under their column
 
 
 @dataclass(frozen=True)
@@ -149,9 +154,53 @@ def score(executed: NotebookNode, source: NotebookNode, verdicts) -> list[Questi
     return questions
 
 
+class Progress:
+    """One stderr line per question while the notebook runs: the function whose test is running now.
+
+    The student's process writes ``results/<name>.json`` when a probe is done, so watching that folder tells
+    which question is under way without a word from the executor. On a terminal the line is rewritten in place.
+    """
+
+    def __init__(self, names: list[str], results: Path, out: TextIO):
+        self.names, self.results, self.out = names, results, out
+        self.tty = bool(getattr(out, "isatty", lambda: False)())
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> "Progress":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        if self.tty:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
+
+    def _watch(self) -> None:
+        shown = None
+        while True:
+            # the question after the last one that reported: earlier ones that failed on their own never report
+            done = [i for i, name in enumerate(self.names) if (self.results / f"{name}.json").exists()]
+            now = done[-1] + 1 if done else 0
+            if now < len(self.names) and now != shown:
+                self._show(f"checking {self.names[now]} ({now + 1}/{len(self.names)})")
+                shown = now
+            if self._stop.wait(0.1):
+                return
+
+    def _show(self, text: str) -> None:
+        self.out.write(f"\r\x1b[K{text}" if self.tty else text + "\n")
+        self.out.flush()
+
+
 def check_notebook(notebook: Path, *, source_root: Path | None = None, seed: int | None = None, pool=None,
-                   limits=None) -> CheckResult:
-    """Check one notebook (see the module docstring); `pool` reuses a WorkerPool across many checks."""
+                   limits=None, progress: TextIO | None = None) -> CheckResult:
+    """Check one notebook (see the module docstring); `pool` reuses a WorkerPool across many checks.
+
+    `limits` default to a `CHECK_CELL_TIMEOUT` cell limit; `progress`, a stream, gets a line per question as it runs.
+    """
     from autograder.execute import GRADING_ENV, ExecJob, Limits, execute
 
     notebook = Path(notebook)
@@ -170,29 +219,55 @@ def check_notebook(notebook: Path, *, source_root: Path | None = None, seed: int
             if data.is_file() and data.suffix != ".ipynb":
                 shutil.copy(data, cwd / data.name)
         env = {**GRADING_ENV, **stage.before_execute(nb, probe_dir)}
-        job = ExecJob(nb=nb, cwd=cwd, env=env, limits=limits or Limits())
-        ran = pool.run(job) if pool is not None else execute(job, workers=1)
+        job = ExecJob(nb=nb, cwd=cwd, env=env, limits=limits or Limits(cell_timeout=CHECK_CELL_TIMEOUT))
+        if progress is None:
+            ran = _run(job, pool, execute)
+        else:
+            with Progress([name for _, name in probe_cells(nb)], probe_dir / "results", progress):
+                ran = _run(job, pool, execute)
         verdicts = stage.after_execute(ran.nb, probe_dir)
     return CheckResult(assignment, stage.seed, score(ran.nb, source, verdicts), ran.status, ran.nb)
 
 
-def render(result: CheckResult) -> str:
-    """The per-question table and the total."""
+def _run(job, pool, execute):
+    return pool.run(job) if pool is not None else execute(job, workers=1)
+
+
+def render(result: CheckResult, width: int = LINE_WIDTH) -> str:
+    """The per-question table and the total; no line longer than `width`, long reasons wrapped under their column."""
     rows = [(q.grade_id, f"{q.points:g}/{q.max_points:g}", "yes" if q.passed else "no", q.reason)
             for q in result.questions]
     head = ("question", "points", "passed", "reason")
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(3)]
+    indent = sum(widths) + 2 * len(widths)
+    if width - indent < 40:  # very long question names: the reason goes on its own lines, indented a little
+        indent = 4
     lines = [f"{result.assignment} (seed {result.seed})", "  ".join(h.ljust(w) for h, w in zip(head, widths + [0]))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths + [0])).rstrip() for row in rows]
+    for row in rows:
+        first = "  ".join(c.ljust(w) for c, w in zip(row[:3], widths))
+        wrapped = _wrap(row[3], width - indent)
+        if indent == 4:
+            lines += [first.rstrip()] + [" " * indent + part for part in wrapped]
+        else:
+            lines += [(first + "  " + wrapped[0]).rstrip()] + [" " * indent + part for part in wrapped[1:]]
     lines.append(f"total: {result.score:g} / {result.max_score:g}")
     return "\n".join(lines)
 
 
-def main_check(notebook, *, source_root=None, seed=None, out=None, pool=None) -> int:
+def _wrap(text: str, width: int) -> list[str]:
+    """The reason's lines (its own line breaks kept), each at most `width` characters."""
+    return [part for line in text.splitlines() or [""] for part in textwrap.wrap(line, width) or [""]]
+
+
+def main_check(notebook, *, source_root=None, seed=None, out=None, pool=None,
+               cell_timeout: float | None = None, progress: TextIO | None = None) -> int:
     """`python -m autograder check NOTEBOOK`: print the table; exit code 0 only for full marks."""
+    from autograder.execute import Limits
+
     out = out or sys.stdout
     try:
-        result = check_notebook(Path(notebook), source_root=source_root, seed=seed, pool=pool)
+        result = check_notebook(Path(notebook), source_root=source_root, seed=seed, pool=pool,
+                                limits=Limits(cell_timeout=cell_timeout or CHECK_CELL_TIMEOUT), progress=progress)
     except (OSError, ValueError, nbformat.ValidationError) as err:
         print(f"check: {err}", file=out)
         return 2

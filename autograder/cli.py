@@ -39,7 +39,8 @@ def _check(args: argparse.Namespace) -> int:
     with WorkerPool(workers=1) as pool:
         from autograder.check import main_check
 
-        return main_check(args.notebook, seed=args.seed, pool=pool)
+        return main_check(args.notebook, seed=args.seed, pool=pool, cell_timeout=args.cell_timeout,
+                          progress=sys.stderr)  # stdout stays the table
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -74,6 +75,9 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="a self-learner's check of one notebook")
     check.add_argument("notebook")
     check.add_argument("--seed", type=int, default=None)
+    # the default lives with `check` (autograder.check.CHECK_CELL_TIMEOUT): importing it here would delay the worker
+    check.add_argument("--cell-timeout", type=float, default=None,
+                       help="seconds per cell (default: a short limit for someone at the terminal, about 10)")
     check.set_defaults(run=_check)
 
     release = commands.add_parser("release", help="regenerate release/ from source/")
