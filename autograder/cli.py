@@ -46,8 +46,11 @@ def _check(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from autograder.release import release
 
-    for folder in release(args.assignments or None):
+    made = release(args.assignments or None, force=args.force)
+    for folder in made:
         print(folder)
+    if not made:
+        print("release/ is up to date with source/ (--force to regenerate anyway)")
     return 0
 
 
@@ -82,6 +85,7 @@ def parser() -> argparse.ArgumentParser:
 
     release = commands.add_parser("release", help="regenerate release/ from source/")
     release.add_argument("assignments", nargs="*")
+    release.add_argument("--force", action="store_true", help="regenerate even the assignments whose source is unchanged")
     release.set_defaults(run=_release)
     return top
 

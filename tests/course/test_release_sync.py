@@ -50,3 +50,22 @@ def test_tiny_model_shipped_with_06_sampling_is_the_reference_model():
     assert shipped["VOCAB"] == list(tinygpt.VOCAB)
     for name, value in tinygpt.MODEL.items():
         assert np.array_equal(np.array(shipped["MODEL"][name]), value), f"MODEL[{name!r}] differs"
+
+
+def test_release_regenerates_only_what_changed(tmp_path):
+    """`make hub` restarts fast: an unchanged source is not released again; any edit to it is."""
+    import shutil
+
+    from autograder.release import ROOT, is_current
+
+    root = tmp_path / "course"
+    shutil.copytree(SOURCE / "01_line", root / "source" / "01_line")
+    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    assert [p.name for p in release(root=root, force=False)] == ["01_line"]
+    assert is_current("01_line", root=root)
+    assert release(root=root, force=False) == []
+    notebook = notebook_path("01_line", root / "source")
+    notebook.write_text(notebook.read_text().replace("the four points", "the 4 points", 1))
+    assert not is_current("01_line", root=root)
+    assert [p.name for p in release(root=root, force=False)] == ["01_line"]
+    assert "the 4 points" in notebook_path("01_line", root / "release").read_text()
