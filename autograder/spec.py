@@ -370,7 +370,7 @@ def special_features(spec: Spec, case: Case, cases: list[Case]) -> list[tuple[st
 
 ADVICE = {  # (feature kind, words in the error that point at it) -> what the student should change
     ("batch", ("matmul", "shape", "align", "broadcast", "dimension")):
-        "transpose only the last two axes (np.swapaxes({name}, -1, -2)), not {name}.T, and index from the end",
+        "transpose only the last two axes ({swap}), not {name}.T, and index from the end",
     ("integer", ("cast", "ufunc", "dtype", "integer")):
         "convert first (np.asarray({name}, dtype=float)) before dividing or updating in place",
     ("empty", ("zero-size", "empty", "index", "identity")):
@@ -394,7 +394,8 @@ def diagnose_error(spec: Spec, case: Case, cases: list[Case], err: Raised) -> st
     for kind, name, _ in features:
         for (wanted, words), what in ADVICE.items():
             if advice is None and kind == wanted and any(w in text for w in words):
-                advice = what.format(name=_transposed(features) if kind == "batch" else name)
+                name = _transposed(spec, case, name) if kind == "batch" else name
+                advice = what.format(name=name, swap=f"np.swapaxes({name}, -1, -2)")
     first_of_kind: dict[str, str] = {}  # one example per trait: Q's shape, not K's as well
     for kind, _, description in features:
         first_of_kind.setdefault(kind, description)
@@ -402,7 +403,6 @@ def diagnose_error(spec: Spec, case: Case, cases: list[Case], err: Raised) -> st
     return f"this case has {described}" + (f": {advice}" if advice else f", and it raised {err.type_name}")
 
 
-def _transposed(features) -> str:
-    """The batched argument a transpose most likely goes wrong on: K in attention, else the last batched one."""
-    names = [name for kind, name, _ in features if kind == "batch"]
-    return "K" if "K" in names else names[-1]
+def _transposed(spec: Spec, case: Case, batched: str) -> str:
+    """The matrix a transpose most likely goes wrong on: the keys K wherever there are keys, else the batched one."""
+    return "K" if {"K", "W_K"} & set(named_arguments(spec, case)) else batched
