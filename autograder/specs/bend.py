@@ -53,7 +53,8 @@ def sigmoid_cases(rng):
     # At z = -1000 the naive 1 / (1 + e^(-z)) still returns the right 0.0, only with an overflow warning, which
     # this report cannot carry: the notebook's visible check runs sigmoid(±1000) with overflow raising instead.
     cases = [Case((0.0,)), Case((2.0,)), Case((-2.0,)), Case((-1000.0,)), Case((1000.0,)),
-             Case((np.array([-1000.0, -30.0, -1.0, 0.0, 1.0, 30.0, 1000.0]),))]
+             Case((np.array([-1000.0, -30.0, -1.0, 0.0, 1.0, 30.0, 1000.0]),)),
+             Case((np.array([-1000, -2, 0, 2, 1000]),))]  # an integer z: σ is still a fraction
     cases.append(Case((np.round(rng.normal(0.0, 4.0, size=int(rng.integers(3, 8))), 2),)))
     cases.append(Case((rng.normal(0.0, 6.0, size=(3, 4)),)))
     cases.append(Case((rng.uniform(-1000.0, 1000.0, size=6),)))  # far into both tails
@@ -78,6 +79,9 @@ def _float_or_none(got):
 
 def _compare_sigmoid(expected, got, case):
     reason = naming_mistakes(_sigmoid_mistakes)(expected, got, case)
+    if reason and isinstance(got, np.ndarray) and got.dtype.kind in "biu":
+        return (f"returned an array of dtype {got.dtype}, which rounds every σ(z) down to 0 or 1: np.zeros_like(z) "
+                "of an integer z is an integer array; start from floats (np.asarray(z, dtype=float))")
     values = _float_or_none(got) if reason else None
     if values is not None and np.isnan(values).any():
         return ("returned NaN: e^z / (1 + e^z) is inf / inf once e^z overflows (z > 709); use 1 / (1 + e^(−z)) "
@@ -107,6 +111,15 @@ def _sigmoid_grad_mistakes(case):
     yield "returned σ(z) itself: the slope is σ′(z) = σ(z)(1 − σ(z))", lambda: s
     yield "computed 1 − σ(z)²: that is not the sigmoid's slope; σ′(z) = σ(z)(1 − σ(z))", lambda: 1 - s**2
     yield "computed σ(z)(1 − z): both factors use σ(z), σ′(z) = σ(z)(1 − σ(z))", lambda: s * (1 - z)
+
+
+def _compare_sigmoid_grad(expected, got, case):
+    reason = naming_mistakes(_sigmoid_grad_mistakes)(expected, got, case)
+    values = _float_or_none(got) if reason else None
+    if values is not None and values.shape == np.shape(expected) and np.allclose(values, expected, rtol=1e-2):
+        return ("close to σ′(z) but not equal: a measured slope such as (σ(z + h) − σ(z)) / h is only an "
+                "approximation; compute σ(z)(1 − σ(z)) exactly")
+    return reason
 
 
 # ---- train_bend_step ----
@@ -156,6 +169,13 @@ def _bend_step_mistakes(case):
     yield "ignored lr: use the learning rate you are given (1.5 is only the default)", \
         lambda: _step(w, b, x, y, 1.5)
 
+    def at_new_w():
+        w_new = _step(w, b, x, y, lr)[0]
+        return w_new, _step(w_new, b, x, y, lr)[1]
+
+    yield ("took b's gradient at the new w: both gradients come from the old (w, b), computed before either moves",
+           at_new_w)
+
     def gradients():
         w_new, b_new = _step(w, b, x, y, lr)
         return (w - w_new) / lr, (b - b_new) / lr
@@ -179,6 +199,10 @@ def compare_saturation(expected, got, case):
     if values is not None and values.shape == expected.shape:
         if np.allclose(values, activations.sigmoid(SATURATION_Z), rtol=1e-6, atol=0.0):
             return "that is σ(z) at 0, 2, 5, 10; the table is the slope σ′(z) = σ(z)(1 − σ(z))"
+        if np.allclose(values, expected[::-1], rtol=1e-6, atol=0.0):
+            return "the order is reversed: σ′ at z = 0, 2, 5, 10, largest first"
+        if np.allclose(values, 1 - activations.sigmoid(SATURATION_Z) ** 2, rtol=1e-6, atol=0.0):
+            return "that is 1 − σ(z)², not the sigmoid's slope: σ′(z) = σ(z)(1 − σ(z))"
         if np.allclose(values, expected, rtol=0.02, atol=0.0):
             return (f"close but rounded: compute the values with sigmoid_grad instead of typing them in "
                     f"(expected {wanted})")
@@ -195,11 +219,17 @@ def vanishing_cases(rng):
 
 def _vanishing_mistakes(case):
     (L,) = arguments(case, "L")
+    # first: at L = 0, 0.25·L gives 0 too, but a student who multiplied had already failed at L = 2
+    yield "vanishing_product(0) is 1: with no layers nothing shrinks (0.25 ** 0 = 1)", \
+        lambda: 0.0 if L == 0 else 0.25**L
     yield "multiplied 0.25 by L: each layer multiplies the gradient by σ′(0) = 0.25, so the product is 0.25 ** L", \
         lambda: 0.25 * L
     yield "used σ(0) = 0.5: the factor per layer is the slope σ′(0) = 0.25", lambda: 0.5**L
     yield "one layer short: L layers give L factors of σ′(0), 0.25 ** L", lambda: 0.25 ** (L - 1)
     yield "one layer too many: L layers give L factors of σ′(0), 0.25 ** L", lambda: 0.25 ** (L + 1)
+    for digits in range(1, 16):
+        yield "rounded: many layers make the factor tiny, and rounding loses it; return 0.25 ** L as it is", \
+            lambda digits=digits: round(0.25**L, digits)
 
 
 def compare_vanishing(expected, got, case):
@@ -212,7 +242,7 @@ SPECS = [
     Spec("sigmoid", activations.sigmoid, sigmoid_cases, compare=_compare_sigmoid,
          hint="σ(z) = 1 / (1 + e^(−z)), elementwise, the shape of z; for z < 0 use the equal form e^z / (1 + e^z)"),
     Spec("sigmoid_grad", activations.sigmoid_grad, sigmoid_grad_cases,
-         compare=naming_mistakes(_sigmoid_grad_mistakes),
+         compare=_compare_sigmoid_grad,
          hint="σ′(z) = σ(z)(1 − σ(z)) with σ(z) = sigmoid(z): at most 0.25, at z = 0"),
     Spec("train_bend_step", activations.train_bend_step, bend_step_cases,
          compare=parameters("w", "b", compare=naming_mistakes(_bend_step_mistakes)),

@@ -20,6 +20,7 @@ def relu_cases(rng):
     return [
         Case((np.array([-2.0, -0.5, 0.0, 0.5, 2.0]),)),
         Case((3.0,)), Case((-2.0,)), Case((0.0,)),
+        Case((np.array([-3, 0, 4]),)),  # an integer z
         Case((np.round(rng.normal(0.0, 2.0, size=int(rng.integers(4, 9))), 2),)),
         Case((rng.normal(0.0, 2.0, size=(3, 4)),)),
     ]
@@ -33,6 +34,9 @@ def _relu_mistakes(case):
     yield "returned z unchanged: negative z must become 0", lambda: z
     yield "returned min(z, 0): keep the positive part, max(z, 0)", lambda: np.minimum(z, 0.0)
     yield "returned the slope (1 where z > 0): relu itself is max(z, 0)", lambda: (z > 0).astype(float)
+    yield "capped at 1: relu keeps every positive z as it is, max(z, 0) has no upper limit", \
+        lambda: np.clip(z, 0.0, 1.0)
+    yield "a leaky ReLU (0.01·z for negative z): relu is exactly 0 there, max(z, 0)", lambda: np.maximum(z, 0.01 * z)
 
 
 # ---- relu_grad ----
@@ -42,6 +46,7 @@ def relu_grad_cases(rng):
     return [
         Case((np.array([-2.0, -0.5, 0.0, 0.5, 2.0]),)),
         Case((0.0,)), Case((3.0,)), Case((-2.0,)),
+        Case((np.array([-2, 0, 3]),)),  # an integer z: the slope is still the floats 0.0 and 1.0
         Case((rng.integers(-3, 4, size=int(rng.integers(5, 10))).astype(float),)),  # whole numbers: some exactly 0
         Case((rng.normal(0.0, 2.0, size=(3, 4)),)),
     ]
@@ -53,6 +58,23 @@ def _relu_grad_mistakes(case):
     yield "relu′(0) is 0 here by convention, not 1/2", lambda: np.heaviside(z, 0.5)
     yield "returned −1 for negative z (np.sign): relu′ is 0 there", lambda: np.sign(z)
     yield "returned relu(z) itself: the slope is 1 where z > 0 and 0 elsewhere", lambda: np.maximum(z, 0.0)
+    yield "divided relu(z) by z: at z = 0 that is 0 / 0 = NaN, and relu′(0) is 0 by convention", \
+        lambda: np.maximum(z, 0.0) / z
+
+
+def _not_floats(got):
+    """A reason when `got` holds the slope as integers or booleans instead of the floats 0.0 and 1.0, else None."""
+    if isinstance(got, np.ndarray) and got.dtype.kind in "biu":
+        return (f"returned an array of dtype {got.dtype}: relu_grad returns the floats 1.0 and 0.0 "
+                "(np.where(z > 0, 1, 0) and np.zeros_like of an integer z both give integers); convert with "
+                ".astype(float)")
+    if isinstance(got, (bool, int)):
+        return f"returned {got!r}, not a float: relu_grad returns 1.0 or 0.0"
+    return None
+
+
+def _compare_relu_grad(expected, got, case):
+    return naming_mistakes(_relu_grad_mistakes)(expected, got, case) or _not_floats(got)
 
 
 # ---- train_stack_step ----
@@ -87,6 +109,8 @@ def stack_step_cases(rng):
         Case((1.0, -1.5, 1.0, -3.5, x, y, 0.5)),  # the default activation, sigmoid: a soft step up, a soft step down
         Case((1.0, -1.5, 1.0, -3.5, x, y, 0.05), {"activation": "relu"}),
         Case((1.0, -0.5, -1.0, -1.0, x, y, 0.05), {"activation": "relu"}),  # z2 < 0 at every x: neuron 2 is dead
+        # z1 = 0 at x = 2 and z2 = 0 at x = 3: relu′(0) = 0 counts there
+        Case((1.0, -2.0, 1.0, -3.0, x, y, 0.05), {"activation": "relu"}),
         Case((*_params(rng, x), x, y, 0.5), {"activation": "sigmoid"}),
         Case((*_params(rng, x), x, y, 0.05), {"activation": "relu"}),
     ]
@@ -118,13 +142,15 @@ def _stack_step_mistakes(case):
     yield "left out the factor 2: the derivative of (ŷ − y)² is 2(ŷ − y)", lambda: _bump(*p, factor=1.0)
     yield "summed over the points without dividing by N: L is a mean", lambda: _bump(*p, mean=False)
     yield "stepped uphill: each parameter moves by −lr times its gradient", lambda: _bump(*p, step=1.0)
+    if activation == "relu":
+        yield "used relu′(0) = 1 (z >= 0): the slope at z = 0 is 0, as relu_grad has it (z > 0)", \
+            lambda: _bump(*p, act_grad=lambda z: (z >= 0).astype(float))
 
 
 SPECS = [
     Spec("relu", activations.relu, relu_cases, compare=naming_mistakes(_relu_mistakes),
          hint="relu(z) = max(z, 0) elementwise (np.maximum), the shape of z"),
-    Spec("relu_grad", activations.relu_grad, relu_grad_cases,
-         compare=naming_mistakes(_relu_grad_mistakes),
+    Spec("relu_grad", activations.relu_grad, relu_grad_cases, compare=_compare_relu_grad,
          hint="1.0 where z > 0, 0.0 elsewhere, including at z = 0; the shape of z"),
     Spec("train_stack_step", activations.train_stack_step, stack_step_cases,
          compare=parameters("w1", "b1", "w2", "b2", compare=naming_mistakes(_stack_step_mistakes)),
