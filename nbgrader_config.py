@@ -10,9 +10,13 @@ c.CourseDirectory.db_url = f"sqlite:///{Path(__file__).resolve().parent / 'grade
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # Feedback shows the verdicts in the test cells' outputs, never the hidden tests themselves (nbgrader 0.9.6's
-# feedback keeps them by default).
+# feedback keeps them by default). The hub's course configuration copies this file's settings (hub/course.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# Every nbgrader HTML page (feedback, formgrader's submission view) gets nbconvert's CSS header plus output that
+# wraps at the page width (hub/feedback.py). The template's own CSS header runs after every configured preprocessor
+# and would replace it, so it is switched off; ours is enabled explicitly by being listed here.
+c.HTMLExporter.preprocessors = ["hub.feedback.WrappingCSSHTMLHeader"]
+c.CSSHTMLHeaderPreprocessor.enabled = False

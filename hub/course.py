@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .settings import COURSE_ID, HubSettings
+from .settings import COURSE_ID, REPO, HubSettings
 
 # Server extensions a student never uses; formgrader alone costs about a second of import at every spawn.
 STUDENT_DISABLED_SERVER_EXTENSIONS = (
@@ -81,6 +81,39 @@ def write_user_config(s: HubSettings, username: str) -> Path:
     return root
 
 
+# The course directory's settings the hub sets itself; everything else in the repository's nbgrader_config.py (feedback
+# without the hidden tests, wrapping output, the solution stub) applies to the hub's course as written.
+HUB_OWNED_COURSE_SETTINGS = ("course_id", "root", "db_url")
+
+
+def repository_course_config(path: Path = REPO / "nbgrader_config.py") -> dict:
+    """The repository's nbgrader_config.py as plain data, less the CourseDirectory settings the hub owns: one source
+    for `nbgrader generate_feedback` in this checkout and for formgrader's Generate Feedback on the hub."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = json.loads(json.dumps(PyFileConfigLoader(path.name, path=str(path.parent)).load_config()))
+    course_directory = config.get("CourseDirectory", {})
+    for name in HUB_OWNED_COURSE_SETTINGS:
+        course_directory.pop(name, None)
+    if not course_directory:
+        config.pop("CourseDirectory", None)
+    return config
+
+
+def course_config(s: HubSettings) -> dict:
+    """The nbgrader configuration of the hub's course: the repository's settings, rooted in the hub's course dir."""
+    config = repository_course_config()
+    config.setdefault("CourseDirectory", {}).update(
+        {"course_id": COURSE_ID, "root": str(s.course_dir), "db_url": s.db_url})
+    config["Exchange"] = {"root": str(s.exchange_dir)}
+    if s.mode == "demo":
+        # Every server runs as the hub's own system user, so every submission is owned by it and nbgrader's check
+        # (the owner's name must be the student id) warns "cheating attempt?" on each one. In server mode each
+        # student's files are theirs and the check stays.
+        config["ExchangeCollect"] = {"check_owner": False}
+    return config
+
+
 def prepare(s: HubSettings) -> None:
     """Create the data, course and exchange directories and write the generated config. Cheap; runs at every start."""
     s.data_dir.mkdir(parents=True, exist_ok=True)
@@ -90,10 +123,7 @@ def prepare(s: HubSettings) -> None:
     _config_dir(student_config_dir(s), STUDENT_DISABLED_SERVER_EXTENSIONS, STUDENT_DISABLED_LAB_PLUGINS, student)
     _config_dir(instructor_config_dir(s), INSTRUCTOR_DISABLED_SERVER_EXTENSIONS, INSTRUCTOR_DISABLED_LAB_PLUGINS,
                 student)
-    course = {
-        "CourseDirectory": {"course_id": COURSE_ID, "root": str(s.course_dir), "db_url": s.db_url},
-        "Exchange": exchange,
-    }
+    course = course_config(s)
     _config_dir(course_config_dir(s), COURSE_DISABLED_SERVER_EXTENSIONS, COURSE_DISABLED_LAB_PLUGINS, course,
                 server={"tornado_settings": {"headers": {"Content-Security-Policy": FRAME_SELF_CSP}}})
     for d in (s.config_dir, s.config_dir / "users"):

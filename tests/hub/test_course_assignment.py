@@ -12,8 +12,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from hub import course
-from hub.settings import COURSE_ID, REPO
-from test_demo_hub import FORMGRADER, login
+from hub.settings import REPO
+from test_demo_hub import FORMGRADER, login, release_and_fetch
 
 ASSIGNMENT = "01_line"
 pytestmark = pytest.mark.skipif(not (REPO / "source" / ASSIGNMENT).is_dir(), reason="source/01_line not written yet")
@@ -21,13 +21,7 @@ pytestmark = pytest.mark.skipif(not (REPO / "source" / ASSIGNMENT).is_dir(), rea
 
 def test_first_rung_fetched_submitted_and_graded(make_hub):
     hub = make_hub({"L2W_SOURCE_DIR": str(REPO / "source")})
-    settings = hub.settings()
-    course.release(settings, [ASSIGNMENT])
-    student = login(hub, "student3")
-    student.spawn()
-    form = {"course_id": COURSE_ID, "assignment_id": ASSIGNMENT}
-    r = student.server("POST", "assignments/fetch", data=form)
-    assert r.status_code == 200 and r.json()["success"], r.text[:400]
+    settings, student, form = release_and_fetch(hub, "student3", ASSIGNMENT)
     listing = student.server("GET", f"api/contents/{ASSIGNMENT}").json()
     notebooks = [f["name"] for f in listing["content"] if f["name"].endswith(".ipynb")]
     assert notebooks, listing

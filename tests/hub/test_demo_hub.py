@@ -27,6 +27,18 @@ def login(hub, name) -> Browserless:
     return user
 
 
+def release_and_fetch(hub, name: str, assignment: str):
+    """Release `assignment` on the hub, then `name` logs in, spawns and fetches it: (settings, student, form)."""
+    settings = hub.settings()
+    course.release(settings, [assignment])
+    student = login(hub, name)
+    student.spawn()
+    form = {"course_id": COURSE_ID, "assignment_id": assignment}
+    r = student.server("POST", "assignments/fetch", data=form)
+    assert r.status_code == 200 and r.json()["success"], r.text[:400]
+    return settings, student, form
+
+
 def fetch_write_submit(student: Browserless, assignment: str, notebook: str, solution: str) -> None:
     r = student.server("POST", "assignments/fetch", data={"course_id": COURSE_ID, "assignment_id": assignment})
     assert r.status_code == 200 and r.json()["success"], r.text[:500]
