@@ -10,17 +10,22 @@ Inside `fast_nbgrader()`:
   statements) and skip the schema and course set-up already done, and `close()` ends the session but keeps the pool.
   Sessions stay per-`Gradebook`, so transactions behave as nbgrader expects;
 - `jsonschema.validate(instance, schema)` checks each distinct schema once and reuses its validator; the errors
-  raised are the same (`best_match` of the same validator's errors).
+  raised are the same (`best_match` of the same validator's errors);
+- SQLAlchemy's "Object of type <SubmittedAssignment> not in session" warnings are silenced: nbgrader's
+  `add_submission` links the new rows through backrefs, which SQLAlchemy 2 no longer cascades into the session,
+  then adds the whole tree itself one line later, so the warning is noise on every new submission.
 Not thread-safe: the batch touches the gradebook and the metadata from its main thread only.
 """
 from __future__ import annotations
 
 import json
+import warnings
 from contextlib import ExitStack, contextmanager
 from typing import Iterator
 
 import jsonschema
 from nbgrader.api import Gradebook
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 
@@ -89,8 +94,16 @@ def _cached_validators() -> Iterator[None]:
 
 
 @contextmanager
+def _quiet_backref_cascades() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session", category=SAWarning)
+        yield
+
+
+@contextmanager
 def fast_nbgrader() -> Iterator[None]:
     with ExitStack() as stack:
+        stack.enter_context(_quiet_backref_cascades())
         stack.enter_context(_shared_engines())
         stack.enter_context(_cached_validators())
         yield

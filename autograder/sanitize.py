@@ -2,7 +2,9 @@
 
 Locked cells and autograded tests come back from the gradebook (OverwriteCells), outputs are cleared, cell ids
 deduplicated, the kernelspec restored, cell metadata checked: the same list, in the same order, as
-`nbgrader.converters.Autograde.sanitize_preprocessors`.
+`nbgrader.converters.Autograde.sanitize_preprocessors`. One difference, in the log only: a test cell that still
+reads exactly as it was released (its hidden tests cut out) is restored without stock nbgrader's "checksum has
+changed!" warning, which it prints for every such cell of every honest submission.
 """
 from __future__ import annotations
 
@@ -10,11 +12,37 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
-from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
+from nbgrader.api import MissingEntry
+from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, OverwriteCells,
                                     OverwriteKernelspec)
+from nbgrader.utils import is_locked
 from traitlets.config import Config
 
-SANITIZE = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
+
+class RestoreReleasedCells(OverwriteCells):
+    """OverwriteCells that tells an edited locked cell from one that is as released.
+
+    The gradebook keeps a test cell's checksum with its hidden tests in; the student got it with them cut out, so
+    the checksums always differ and OverwriteCells warns of a change nobody made. Such a cell gets its full
+    source back first; a cell the student really edited still gets the warning, and is restored as before.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is not None and is_locked(cell):
+            try:
+                source_cell = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+            except MissingEntry:
+                source_cell = None
+            if source_cell is not None and source_cell.source != cell.source:
+                released = NotebookNode(cell_type=source_cell.cell_type, source=source_cell.source, metadata={})
+                ClearHiddenTests(config=self.config)._remove_hidden_test_region(released)
+                if released.source == cell.source:
+                    cell.source = source_cell.source
+        return super().preprocess_cell(cell, resources, cell_index)
+
+
+SANITIZE = (ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreReleasedCells, CheckCellMetadata)
 
 
 class SubmissionError(Exception):
