@@ -1,6 +1,8 @@
 """Every notebook runs top to bottom in a real kernel and its widgets render with the student's functions."""
 
+import base64
 import re
+import struct
 
 import numpy as np
 import pytest
@@ -10,8 +12,29 @@ from .helpers import RELEASE, assignments, execute_in_kernel, notebook_path, wri
 
 @pytest.mark.parametrize("assignment", assignments())
 def test_source_notebook_runs_and_shows_widgets(assignment):
-    _, views = execute_in_kernel(notebook_path(assignment))
+    nb, views = execute_in_kernel(notebook_path(assignment))
     assert views, f"{assignment} displays no widget"
+    # the plot is a PNG the kernel drew into the widget's own Image with the solutions' functions ...
+    sizes = [png_size(image) for image in images(nb)]
+    assert sizes and all(w > 100 and h > 100 for w, h in sizes), sizes
+    # ... and no figure reached the cells' own outputs (where pyplot's inline backend would put one)
+    outputs = [out for cell in nb.cells for out in cell.get("outputs", [])]
+    assert not [out for out in outputs if "image/png" in out.get("data", {})], f"{assignment} leaks a figure"
+    assert "<Figure size" not in str(outputs), f"{assignment} leaks a figure's repr"
+
+
+def images(nb) -> list[bytes]:
+    """The value of every ipywidgets Image in an executed notebook's saved widget state."""
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    return [b"".join(base64.b64decode(buf["data"]) for buf in m.get("buffers", []) if buf["path"] == ["value"])
+            for m in state.values() if m["model_name"] == "ImageModel"]
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's header, (0, 0) if `data` is no PNG (e.g. an Image not drawn yet)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return 0, 0
+    return struct.unpack(">II", data[16:24])
 
 
 def test_line_widget_shows_the_loss_of_the_sliders():
