@@ -9,10 +9,10 @@ import re
 import subprocess
 import sys
 from html import unescape
-from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from hub import course
 from hub.harness import Hub
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(not (REPO / "source" / ASSIGNMENT).is_dir(), rea
 
 @pytest.fixture(scope="module")
 def feedback(tmp_path_factory):
-    """(hub settings, the collect log, the feedback HTML path) after the whole round through the hub."""
+    """(the running hub, the collect log, the feedback HTML path) after the whole round through the hub."""
     tmp = tmp_path_factory.mktemp("feedback")
     hub = Hub(data_dir=tmp / "hub", env={"L2W_SOURCE_DIR": str(REPO / "source")})
     hub.start()
@@ -60,7 +60,7 @@ def feedback(tmp_path_factory):
         r = instructor.request("POST", f"{FORMGRADER}/formgrader/api/assignment/{ASSIGNMENT}/student2/generate_feedback")
         assert r.status_code == 200 and r.json()["success"], r.text[:2000]
         html = settings.course_dir / "feedback" / "student2" / ASSIGNMENT / f"{ASSIGNMENT}.html"
-        yield settings, collected.stdout + collected.stderr, html
+        yield hub, collected.stdout + collected.stderr, html
     finally:
         hub.stop()
 
@@ -79,28 +79,46 @@ def test_formgrader_feedback_shows_the_message_not_the_hidden_tests(feedback):
     assert "BEGIN HIDDEN TESTS" not in text and "END HIDDEN TESTS" not in text
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium missing")
-def test_feedback_failure_message_wraps_inside_1000px(feedback, tmp_path):
+def assert_message_inside_1000px(page, shot) -> None:
+    """The failure message's box is inside the 1,000 px viewport and its text is not cut off by that box."""
+    message = page.locator("div.output_error pre, div.output_stderr pre, div.output_text pre", has_text=MESSAGE).first
+    message.wait_for(state="visible", timeout=30_000)
+    message.scroll_into_view_if_needed()
+    box = message.bounding_box()
+    page.screenshot(path=str(shot))
+    print(f"screenshot: {shot}")
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1000, box
+    assert message.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the message overflows its box"
+
+
+@pytest.fixture
+def page_1000px():
     from playwright.sync_api import sync_playwright
 
     from test_browser import ARGS, CHROMIUM
 
-    _, _, html = feedback
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium missing: run scripts/install-system-deps.sh as root")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 800})
-            page.goto(html.as_uri())
-            message = page.locator("div.output_error pre, div.output_stderr pre, div.output_text pre",
-                                   has_text=MESSAGE).first
-            message.scroll_into_view_if_needed()
-            box = message.bounding_box()
-            shot = tmp_path / "feedback_1000px.png"
-            page.screenshot(path=str(shot))
-            print(f"screenshot: {shot}")
-            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1000, box
-            # the text itself is not clipped by its box: nothing scrolls sideways
-            assert message.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the message overflows its box"
-            assert page.evaluate("document.documentElement.scrollWidth") <= 1000
-        finally:
-            browser.close()
+        yield browser.new_page(viewport={"width": 1000, "height": 800})
+        browser.close()
+
+
+def test_feedback_failure_message_wraps_inside_1000px(feedback, page_1000px, tmp_path):
+    _, _, html = feedback
+    page_1000px.goto(html.as_uri())
+    assert_message_inside_1000px(page_1000px, tmp_path / "feedback_1000px.png")
+    assert page_1000px.evaluate("document.documentElement.scrollWidth") <= 1000
+
+
+def test_formgrader_submission_view_wraps_inside_1000px(feedback, page_1000px, tmp_path):
+    from test_browser import browser_login
+
+    hub, _, _ = feedback
+    with Gradebook(hub.settings().db_url) as gb:
+        submission_id = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "student2").id
+    browser_login(page_1000px, hub, "instructor")
+    page_1000px.wait_for_url("**/user/instructor/**", timeout=90_000)
+    page_1000px.goto(f"{hub.url}{FORMGRADER}/formgrader/submissions/{submission_id}/")
+    assert_message_inside_1000px(page_1000px, tmp_path / "formgrader_1000px.png")
