@@ -70,7 +70,7 @@ def explain_failures(nb: NotebookNode, verdicts: list[Verdict]) -> list[Verdict]
     answers = {c.metadata.nbgrader.get("grade_id"): c for c in nb.cells if c.cell_type == "code"
                and c.get("metadata", {}).get("nbgrader", {}).get("solution")}
     failed = {v.name for v in verdicts if not v.passed}
-    cells = {c.metadata.nbgrader.get("grade_id"): c for c, _ in probe_cells(nb)}
+    cells = {c.metadata.nbgrader.get("grade_id", name): c for c, name in probe_cells(nb)}  # as verdicts name them
     explained = []
     for verdict in verdicts:
         message = verdict.message
