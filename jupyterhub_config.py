@@ -1,8 +1,9 @@
 """The course hub of Line to Word: `jupyterhub -f jupyterhub_config.py`.
 
-One file, three modes, chosen by L2W_HUB_MODE (see hub/settings.py for every other variable):
+One file, three modes, chosen by L2W_HUB_MODE (see hub/settings.py for every other variable); unset, demo for an
+ordinary user and server for root, so a hub started as root never runs a student's server as root:
 
-- demo (default, no root): a demo roster, JupyterHub's shared-password login, every server spawned as the hub's
+- demo (no root): a demo roster, JupyterHub's shared-password login, every server spawned as the hub's
   own user with a home per user under hub-data/homes/.
 - server (root, one machine, a real class): one system account per rostered user, created at first start, each
   with its own password; LocalProcessSpawner; private homes; the course directory belongs to a grader account.

@@ -11,7 +11,29 @@ import sys
 from pathlib import Path
 
 from . import course
+from .auth import issue_passwords
 from .settings import REPO, HubSettings
+
+
+def reachable_by_everyone(path: Path) -> bool:
+    """Every directory from / down to `path` lets other users through (o+x)."""
+    return all(os.stat(p).st_mode & 0o001 for p in (path, *path.parents))
+
+
+def banner(s: HubSettings) -> str:
+    """How to log in: the URL, the accounts and their password(s)."""
+    lines = [f"\nLine to Word course hub: {s.url}",
+             f"  students: {', '.join(s.students)}; instructor: {', '.join(s.instructors)}"]
+    if s.mode == "demo":
+        lines.append(f"  password (every account): {s.shared_password()}  (kept in {s.data_dir / 'password'})")
+    else:
+        # Server mode (the default as root): each account is its own system user with its own password.
+        credentials = s.data_dir / "credentials.csv"
+        passwords = dict(line.split(",", 1) for line in credentials.read_text().splitlines() if "," in line)
+        lines.append(f"  passwords (one per account; kept in {credentials}, root only):")
+        lines += [f"    {name}: {passwords.get(name, '?')}" for name in (*s.students, *s.instructors)]
+    lines.append(f"  instructors grade in formgrader: {s.url}services/{course.COURSE_ID}/lab?formgrader=true\n")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -26,13 +48,15 @@ def main() -> None:
         except RuntimeError as err:
             # One broken notebook must not keep the whole course offline; the instructor sees why.
             print(f"could not release {assignment}: {str(err).splitlines()[0]}", file=sys.stderr)
-    print(f"\nLine to Word course hub: {s.url}")
-    if s.mode == "demo":
-        print(f"  students: {', '.join(s.students)}; instructor: {', '.join(s.instructors)}")
-        print(f"  password (every account): {s.shared_password()}  (kept in {s.data_dir / 'password'})")
-    else:
-        print(f"  each account's password is in {s.data_dir / 'credentials.csv'} (root only)")
-    print(f"  instructors grade in formgrader: {s.url}services/{course.COURSE_ID}/lab?formgrader=true\n", flush=True)
+    if s.mode == "server" and not s.server_python and not reachable_by_everyone(Path(sys.prefix)):
+        sys.exit(f"server mode (the default as root): every account runs this course's Python, but {sys.prefix} is "
+                 "not reachable by other users; move the checkout (e.g. to /srv) or set L2W_SERVER_PYTHON")
+    if s.mode == "server":
+        # What jupyterhub_config.py does at load (idempotent), done first so the passwords can be printed.
+        for name in (*s.students, *s.instructors):
+            course.ensure_system_user(name, s.system_home_base / name)
+        issue_passwords([*s.students, *s.instructors], s.data_dir / "passwords.json", s.data_dir / "credentials.csv")
+    print(banner(s), flush=True)
     jupyterhub = Path(sys.executable).parent / "jupyterhub"
     os.chdir(s.data_dir)
     # Replace this process, so Ctrl-C and service managers signal JupyterHub directly.

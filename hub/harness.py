@@ -65,6 +65,8 @@ class Hub:
             "L2W_HUB_API_PORT": str(free_port()),
             "L2W_PROXY_API_PORT": str(free_port()),
             "L2W_FORMGRADER_PORT": str(free_port()),
+            # Tests choose their mode; unset, a hub started as root would be in server mode.
+            "L2W_HUB_MODE": "demo",
             **self.env,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -110,7 +112,7 @@ class Hub:
         """The HubSettings this hub runs with (for preparing and releasing the course from a test)."""
         from .settings import HubSettings
 
-        return HubSettings.from_env({"L2W_HUB_DATA": str(self.data_dir), **self.env})
+        return HubSettings.from_env({"L2W_HUB_DATA": str(self.data_dir), "L2W_HUB_MODE": "demo", **self.env})
 
     def __enter__(self) -> Hub:
         return self.start()

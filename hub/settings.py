@@ -23,6 +23,10 @@ def _names(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for n in value.replace(",", " ").split() if n)
 
 
+def default_mode() -> str:
+    return "server" if os.geteuid() == 0 else "demo"
+
+
 @dataclass(frozen=True)
 class HubSettings:
     # demo: no root, everyone spawns as the hub's user; server: one system user per student; kubernetes: z2jh.
@@ -62,7 +66,9 @@ class HubSettings:
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> HubSettings:
         env = os.environ if env is None else env
-        mode = env.get("L2W_HUB_MODE", "demo")
+        # Unset, the mode follows who starts the hub: root gets server mode (one unprivileged system user per
+        # account), since demo mode would run every student's server as root; anyone else gets demo mode.
+        mode = env.get("L2W_HUB_MODE") or default_mode()
         if mode not in MODES:
             raise ValueError(f"L2W_HUB_MODE must be one of {', '.join(MODES)}, got {mode!r}")
         data_dir = Path(env.get("L2W_HUB_DATA", REPO / "hub-data")).resolve()

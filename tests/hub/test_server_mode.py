@@ -29,7 +29,8 @@ def server_hub(make_hub):
     tag = secrets.token_hex(3)
     names = {"a": f"l2wa{tag}", "b": f"l2wb{tag}", "teacher": f"l2wi{tag}", "grader": f"l2wg{tag}"}
     env = {
-        "L2W_HUB_MODE": "server",
+        # No mode chosen, as `make hub` run by root: that is server mode (test_root_default.py checks the rule).
+        "L2W_HUB_MODE": "",
         "L2W_STUDENTS": f"{names['a']},{names['b']}",
         "L2W_INSTRUCTORS": names["teacher"],
         "L2W_GRADER_USER": names["grader"],
