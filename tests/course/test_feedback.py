@@ -45,7 +45,7 @@ def test_feedback_shows_the_message_and_hides_the_tests(tmp_path):
     _nbgrader(course, "generate_feedback", "01_line")
     html = (course / "feedback" / "alice" / "01_line" / "01_line.html").read_text()
     text = unescape(re.sub(r"<[^>]+>", "", html))
-    assert re.search(r"mse\(y_hat=\[.*?\]\) returned \S+, expected \S+: .*?Check: the mean of the squared", text), (
+    assert re.search(r"mse: .*? — mse\(y_hat=\[.*?\]\) returned \S+, expected \S+\. Check: the mean of the squared", text), (
         "the failing probe's message should reach the feedback")
     # ClearHiddenTests removed them from every cell's source; stock `nbgrader autograde` (used here) still quotes
     # the failing line in its traceback output, which the course's own grade path replaces by the message alone

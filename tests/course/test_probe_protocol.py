@@ -2,6 +2,8 @@
 
 import json
 
+import re
+
 import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -72,8 +74,10 @@ def test_boundary_token_message():
 
     passed, message = _verdict("top_p_filter", drops_boundary)
     assert not passed
-    assert message.startswith("top_p_filter(probs=[0.5 0.3 0.2], p=0.6) returned [1. 0. 0.], expected")
-    assert "kept 1 token, expected 2: the boundary token whose mass reaches p must be kept" in message
+    # the diagnosis first, then the case that shows it
+    assert message.startswith("top_p_filter: kept 1 token, expected 2: the boundary token whose mass reaches p must "
+                              "be kept")
+    assert "top_p_filter(probs=[0.5 0.3 0.2], p=0.6) returned [1. 0. 0.], expected" in message
 
 
 def test_temperature_after_softmax_and_strict_inequality_messages():
@@ -92,7 +96,7 @@ def test_temperature_after_softmax_and_strict_inequality_messages():
 ])
 def test_wrong_types_errors_and_shapes_fail(fn, words):
     passed, message = _verdict("predict", fn)
-    assert not passed and words in message and message.startswith("predict(")
+    assert not passed and words in message and message.startswith(("predict: ", "predict raised"))
 
 
 def _probe_notebook(name):
@@ -110,7 +114,8 @@ def test_stage_judges_a_report_and_drops_printed_output(tmp_path):
     report("mse", line.mse, tmp_path)  # what the student's process does, here with the reference itself
     nb.cells[0].outputs = [new_output("stream", name="stdout", text="mse: 100/100 cases match\n")]
     (verdict,) = stage.after_execute(nb, tmp_path)
-    assert verdict.passed and nb.cells[0].outputs[0].text == "mse: 4/4 cases match the reference (seed 21)\n"
+    assert verdict.passed and re.fullmatch(r"mse: (\d+)/\1 cases match the reference \(seed 21\)\n",
+                                           nb.cells[0].outputs[0].text)
 
 
 @pytest.mark.parametrize("results", [None, "{broken", '{"name": "mse", "outputs": []}',
@@ -141,5 +146,5 @@ def test_fallback_without_grader_raises_the_same_message(monkeypatch):
 
     monkeypatch.delenv("L2W_PROBE_DIR", raising=False)
     probe("mse", line.mse)
-    with pytest.raises(AssertionError, match=r"^mse\(y_hat=\[1. 2.\], y=\[1. 4.\]\) returned 4"):
+    with pytest.raises(AssertionError, match=r"^mse: a sum, not a mean.* — mse\(y_hat=\[1. 2.\], y=\[2. 4.\]\) returned 5, expected 2.5"):
         probe("mse", lambda y_hat, y: float(np.sum((y_hat - y) ** 2)))
