@@ -115,6 +115,8 @@ def compare_preference_reward(expected, got, case):
          lambda: build(bonus, -penalty, both=True)),
         ("the winner's penalty has the wrong sign: it gets -penalty", lambda: build(bonus, penalty)),
         ("use the bonus and penalty arguments, not the defaults 3 and 1", lambda: build(3.0, -1.0)),
+        ("an integer array truncates the bonus and penalty to whole numbers: start from np.zeros(n), floats",
+         lambda: build(np.trunc(bonus), -np.trunc(penalty))),
     ]
     if preferred != winner:
         mistakes = mistakes[2:]
@@ -130,6 +132,10 @@ def compare_rlhf_logits(expected, got, case):
         ("that is base + reward * beta: divide the reward by beta", lambda: base + reward * beta),
         ("that is base - reward / beta: the reward is added", lambda: base - reward / beta),
         ("that is base + reward: divide the reward by beta", lambda: base + reward),
+        ("that is (base + reward) / beta: only the reward is divided by beta, the base logits stay as they are",
+         lambda: (base + reward) / beta),
+        *((f"that is the shift with beta clipped to {floor:g}: use beta as given, a small beta lets the reward "
+           "dominate", lambda floor=floor: base + reward / floor) for floor in (0.1, 0.01) if beta < floor),
     ]
     return _first(mistakes, got, _infinities(expected, got, "base logit") or reason)
 
@@ -171,7 +177,10 @@ def compare_kl_divergence(expected, got, case):
     if isinstance(got, float) and np.isnan(got):
         return "nan: an entry with p_i = 0 adds 0 (0 log 0 = 0); leave those entries out of the sum"
     if np.isinf(expected) and isinstance(got, (int, float)):
-        return "some q_i = 0 < p_i, so the divergence is +inf; don't clip q with a small epsilon"
+        return "some q_i = 0 < p_i, so the divergence is +inf; don't clip q with a small epsilon or skip those entries"
+    if np.isfinite(expected) and isinstance(got, (int, float)) and np.isinf(got):
+        return ("inf, but no q_i = 0 has p_i > 0 here: where p_i = 0 the term is 0 (0 log 0 = 0) whatever q_i is, "
+                "so a q_i = 0 makes the divergence inf only where p_i > 0")
     mistakes = [
         ("that is KL(q || p): the arguments are swapped, the first one (p) weights the sum",
          lambda: rlhf.kl_divergence(q, p)),
@@ -205,6 +214,8 @@ def compare_prob_after_rlhf(expected, got, case):
          lambda: float(softmax(rlhf.corpus_logits(counts))[token])),
         ("looks like +1 smoothing of the counts: use corpus_logits(counts) as it is",
          lambda: float(softmax(np.log(smoothed / smoothed.sum()) + reward / beta)[token])),
+        ("that is softmax((base + reward) / beta): only the reward is divided by beta",
+         lambda: float(softmax((rlhf.corpus_logits(counts) + reward) / beta)[token])),
     ]
     return _first(mistakes, got, reason)
 
@@ -218,6 +229,7 @@ def corpus_logits_cases(rng):
         Case((np.array([3, 0, 1]),)),
         Case((COURSE_COUNTS.copy(),)),
         Case((np.array([0, 5]),)),
+        Case((np.array([4]),)),  # one ending: log 1 = 0
         *(Case((_counts(rng),)) for _ in range(6)),
     ]
 
@@ -236,6 +248,7 @@ def preference_reward_cases(rng):
         Case((6, 0, 0)),
         Case((3, 2, 0), {"bonus": 1.0, "penalty": 0.5}),
         Case((4, 3, 3), {"bonus": 2.0}),
+        Case((1, 0, 0), {"bonus": 1.5}),  # one ending, preferred and winner at once
         Case((n, same, same), {"bonus": 1.5, "penalty": 2.5}),
         *(drawn() for _ in range(6)),
     ]
@@ -250,6 +263,9 @@ def rlhf_logits_cases(rng):
     return [
         Case((np.array([0.0, -1.0, -np.inf]), np.array([3.0, -1.0, 0.0]), 1.0)),
         Case((np.array([0.0, -1.0, -np.inf]), np.array([3.0, -1.0, 0.0]), 0.5)),
+        Case((np.array([0, -1, -2]), np.array([1, 0, 3]), 2)),  # integers: the shift is still a float
+        Case((np.array([-0.5, -1.0, -np.inf]), np.array([1.0, -1.0, 5.0]), 0.001)),  # tiny beta: R / β dominates
+        Case((np.array([0.0]), np.array([2.0]), 0.5)),
         Case((course, rlhf.preference_reward(6, SQLITE, 0), 2.0)),
         Case((course, rlhf.preference_reward(6, EXCEL, 0, bonus=100.0), 0.01)),
         *(drawn(_beta(rng)) for _ in range(6)),
@@ -264,6 +280,8 @@ def kl_regularized_policy_cases(rng):
     return [
         Case((np.array([0.5, 0.5]), np.array([1.0, 0.0]), 1.0)),
         Case((np.array([0.7, 0.3, 0.0]), np.array([0.0, 2.0, 9.0]), 1.0)),
+        Case((np.array([0.5, 0.5, 0.0]), np.array([0.0, 1.0, 5.0]), 0.1)),  # pi_ref = 0 stays 0, even at R / β = 50
+        Case((np.array([1.0]), np.array([5.0]), 0.01)),
         Case((COURSE_COUNTS / COURSE_COUNTS.sum(), rlhf.preference_reward(6, SQLITE, 0), 2.0)),
         Case((np.array([0.6, 0.3, 0.1]), np.array([0.0, 3.0, -1.0]), 0.001)),  # exp(3000) overflows
         *(drawn(_beta(rng)) for _ in range(5)),
@@ -281,6 +299,9 @@ def kl_divergence_cases(rng):
         Case((np.array([0.1, 0.9]), np.array([0.5, 0.5]))),
         Case((np.array([1.0, 0.0]), np.array([0.5, 0.5]))),  # 0 log 0 = 0
         Case((np.array([0.5, 0.5]), np.array([1.0, 0.0]))),  # q = 0 < p: inf
+        Case((np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.75, 0.0]))),  # p = 0 where q = 0: that term is 0
+        Case((np.array([0.0, 1.0, 0.0]), np.array([0.5, 0.5, 0.0]))),  # both at once: log 2
+        Case((np.array([1.0]), np.array([1.0]))),
         Case((np.array([0.2, 0.3, 0.5]), np.array([0.2, 0.3, 0.5]))),
         *(drawn() for _ in range(5)),
         drawn(q_zeros=True),
@@ -303,6 +324,8 @@ def prob_after_rlhf_cases(rng):
     return [
         Case((COURSE_COUNTS.copy(), course_sqlite, 1.0, SQLITE)),
         Case((COURSE_COUNTS.copy(), course_sqlite, 1.0, 0)),
+        Case((COURSE_COUNTS.copy(), course_sqlite, 2.0, SQLITE)),  # beta divides the reward only
+        Case((np.array([3]), np.array([1.0]), 0.5, 0)),  # one ending: probability 1
         Case((COURSE_COUNTS.copy(), rlhf.preference_reward(6, EXCEL, 0, bonus=1000.0), 0.01, EXCEL)),
         Case((COURSE_COUNTS.copy(), rlhf.preference_reward(6, EXCEL, 0, bonus=1e6), 1e-4, EXCEL)),  # R/β = 1e10
         Case((np.array([0, 5, 1]), np.array([50.0, 0.0, 0.0]), 0.1, 0)),

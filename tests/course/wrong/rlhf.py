@@ -19,6 +19,10 @@ WRONG = {
          "def corpus_logits(counts):\n"
          "    counts = np.asarray(counts, dtype=float)\n"
          "    return counts / counts.sum()\n"),
+        ("a small epsilon inside the log",
+         "def corpus_logits(counts):\n"
+         "    counts = np.asarray(counts, dtype=float)\n"
+         "    return np.log(counts / counts.sum() + 1e-10)\n"),
     ],
     "preference_reward": [
         ("penalty written after the bonus: a preferred winner ends up at -penalty",
@@ -39,6 +43,12 @@ WRONG = {
          "    reward[winner] = penalty\n"
          "    reward[preferred] = bonus\n"
          "    return reward\n"),
+        ("an integer array that truncates the bonus and penalty",
+         "def preference_reward(n, preferred, winner, bonus=3.0, penalty=1.0):\n"
+         "    reward = np.zeros(n, dtype=int)\n"
+         "    reward[winner] = -penalty\n"
+         "    reward[preferred] = bonus\n"
+         "    return reward\n"),
     ],
     "rlhf_logits": [
         ("beta multiplies the reward instead of dividing it",
@@ -52,8 +62,17 @@ WRONG = {
          "    logits = base_logits + reward / beta\n"
          "    with np.errstate(invalid='ignore'):\n"
          "        return logits - logits.mean()\n"),
+        ("beta clipped to >= 0.1 to be safe",
+         "def rlhf_logits(base_logits, reward, beta):\n"
+         "    return base_logits + reward / max(beta, 0.1)\n"),
+        ("the right terms in the wrong order: (base + reward) / beta",
+         "def rlhf_logits(base_logits, reward, beta):\n"
+         "    return (base_logits + reward) / beta\n"),
     ],
     "kl_regularized_policy": [
+        ("pi_ref smoothed by an epsilon before the log: an unseen ending gets probability",
+         "def kl_regularized_policy(pi_ref, reward, beta):\n"
+         "    return softmax(np.log(pi_ref + 1e-12) + reward / beta)\n"),
         ("not normalized",
          "def kl_regularized_policy(pi_ref, reward, beta):\n"
          "    return pi_ref * np.exp(reward / beta)\n"),
@@ -71,6 +90,16 @@ WRONG = {
          "    return softmax(pi_ref + reward / beta)\n"),
     ],
     "kl_divergence": [
+        ("inf whenever any q_i = 0, also where p_i = 0",
+         "def kl_divergence(p, q):\n"
+         "    if np.any(q == 0):\n"
+         "        return float('inf')\n"
+         "    used = p > 0\n"
+         "    return float(np.sum(p[used] * np.log(p[used] / q[used])))\n"),
+        ("entries with q_i = 0 skipped: finite where it should be inf",
+         "def kl_divergence(p, q):\n"
+         "    used = (p > 0) & (q > 0)\n"
+         "    return float(np.sum(p[used] * np.log(p[used] / q[used])))\n"),
         ("arguments swapped: KL(q || p)",
          "def kl_divergence(p, q):\n"
          "    used = q > 0\n"
@@ -91,6 +120,9 @@ WRONG = {
          "        return float(np.sum(p[used] * np.log2(p[used] / q[used])))\n"),
     ],
     "prob_after_rlhf": [
+        ("beta applied to the whole logit: softmax((base + reward) / beta)",
+         "def prob_after_rlhf(counts, reward, beta, token):\n"
+         "    return float(softmax((corpus_logits(counts) + reward) / beta)[token])\n"),
         ("+1 smoothing of the counts: the unseen ending becomes reachable",
          "def prob_after_rlhf(counts, reward, beta, token):\n"
          "    smoothed = np.asarray(counts, dtype=float) + 1\n"
