@@ -57,7 +57,7 @@ def gradient_cases(rng):
 
 
 def step_cases(rng):
-    # lr 0.3 and 0.5 are not 0.05 times 2 or N: a step with the default lr never passes as a missing factor 2 or sum
+    # no fixed lr is 0.05 times 2 or N: a step taken with the default lr never looks like a lost factor 2 or a sum
     return [
         Case((0.0, 0.0, *POINTS)),  # the default learning rate 0.05
         Case((1.0, -1.0, *POINTS), {"lr": 0.3}),
