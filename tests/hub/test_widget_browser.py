@@ -78,6 +78,11 @@ def run(page, command: str, **args):
     page.evaluate("([id, args]) => window.jupyterapp.commands.execute(id, args)", [command, args])
 
 
+def number(readout: str) -> float:
+    """A slider's readout as a number (ipywidgets writes negative numbers with a real minus sign)."""
+    return float(readout.replace("\u2212", "-"))
+
+
 def test_fast_slider_moves_draw_in_the_widget_and_leak_no_figure(lab, page, tmp_path):
     page.goto(f"{lab}/lab/tree/01_line.ipynb?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
@@ -105,13 +110,27 @@ def test_fast_slider_moves_draw_in_the_widget_and_leak_no_figure(lab, page, tmp_
     readout = w_slider.locator(".widget-readout").inner_text()
     assert readout != start, f"the arrow keys did not move the slider ({start} -> {readout})"
     # the kernel catches up: the label shows the slider's last value, then a moment for any stray output
-    label.filter(has_text=f"w = {float(readout):.2f},").wait_for(timeout=60_000)
-    page.wait_for_timeout(2_000)
+    label.filter(has_text=f"w = {number(readout):.2f},").wait_for(timeout=60_000)
+
+    # and a mouse drag of b back and forth: with continuous_update=False only where it is let go is drawn
+    widget.scroll_into_view_if_needed()
+    b_slider = widget.locator(".widget-slider").filter(has_text="b").first
+    handle, track = b_slider.locator(".noUi-handle").bounding_box(), b_slider.locator(".noUi-target").bounding_box()
+    y = handle["y"] + handle["height"] / 2
+    page.mouse.move(handle["x"] + handle["width"] / 2, y)
+    page.mouse.down()
+    for end in (1.0, 0.0, 1.0, 0.25):
+        page.mouse.move(track["x"] + track["width"] * end, y, steps=30)
+    page.mouse.up()
+    b = number(b_slider.locator(".widget-readout").inner_text())
+    label.filter(has_text=f"w = {number(readout):.2f}, b = {b:.2f},").wait_for(timeout=60_000)
+    page.wait_for_timeout(2_000)  # a moment for any stray output
 
     box = image.bounding_box()
     natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert box and box["width"] > 100 and box["height"] > 100, box
     assert natural[0] > 100 and natural[1] > 100, natural
+    assert box["width"] <= natural[0] + 1, f"the plot is stretched to {box['width']} px from {natural[0]} px"
 
     run(page, "logconsole:open")
     run(page, "logconsole:set-level", level="debug")
