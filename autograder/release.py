@@ -21,14 +21,18 @@ def nbgrader_env() -> dict[str, str]:
     return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
 
 
-def source_digest(name: str, root: Path = ROOT) -> str:
-    """A digest of everything a release of `name` is made from: its source folder, the course config, nbgrader."""
+def source_digest(name: str, root: Path = ROOT, *, source_dir: Path | None = None, configs=()) -> str:
+    """A digest of everything a release of `name` is made from: its source folder, the course config, nbgrader.
+
+    `source_dir` defaults to root/source; `configs` are further config files the release depends on.
+    """
     from importlib.metadata import version
 
+    folder = Path(source_dir or root / "source") / name
     digest = hashlib.sha256(f"nbgrader {version('nbgrader')}\n".encode())
-    for path in [root / "nbgrader_config.py", *sorted((root / "source" / name).rglob("*"))]:
+    for path in [root / "nbgrader_config.py", *map(Path, configs), *sorted(folder.rglob("*"))]:
         if path.is_file() and ".ipynb_checkpoints" not in path.parts:
-            digest.update(f"{path.relative_to(root)}\n".encode() + path.read_bytes())
+            digest.update(f"{path.name}\n".encode() + path.read_bytes())
     return digest.hexdigest()
 
 

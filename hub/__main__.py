@@ -43,8 +43,8 @@ def main() -> None:
     course.prepare(s)
     for assignment in course.sync_source(s):
         try:
-            course.release(s, [assignment])
-            print(f"released {assignment}")
+            done = course.release(s, [assignment])
+            print(f"released {assignment}" if done else f"{assignment} is released and unchanged")
         except RuntimeError as err:
             # One broken notebook must not keep the whole course offline; the instructor sees why.
             print(f"could not release {assignment}: {str(err).splitlines()[0]}", file=sys.stderr)

@@ -203,12 +203,36 @@ def nbgrader(s: HubSettings, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def release(s: HubSettings, assignments: list[str] | None = None) -> list[str]:
-    """Generate each assignment (student version and gradebook entries) and release it to the exchange."""
-    ids = sync_source(s, assignments)
-    if s.mode == "server" and os.geteuid() == 0:
+def _release_digest(s: HubSettings, assignment: str) -> str:
+    from autograder.release import source_digest
+
+    configs = sorted(course_config_dir(s).glob("*")) if course_config_dir(s).is_dir() else []
+    return source_digest(assignment, REPO, source_dir=s.source_dir, configs=configs)
+
+
+def _release_stamp(s: HubSettings, assignment: str) -> Path:
+    return s.data_dir / "released" / f"{assignment}.digest"
+
+
+def is_released(s: HubSettings, assignment: str) -> bool:
+    """True when the exchange holds `assignment` as generated from the source and course config as they are now."""
+    stamp = _release_stamp(s, assignment)
+    return (any(s.exchange_dir.glob(f"*/outbound/{assignment}")) and stamp.is_file()
+            and stamp.read_text().strip() == _release_digest(s, assignment))
+
+
+def release(s: HubSettings, assignments: list[str] | None = None, force: bool = False) -> list[str]:
+    """Generate each assignment (student version and gradebook entries) and release it to the exchange.
+
+    Returns the assignment ids released; one released before from the same source and config is skipped (so a
+    restart with nothing changed costs no nbgrader run) unless `force`.
+    """
+    ids = [a for a in sync_source(s, assignments) if force or not is_released(s, a)]
+    if ids and s.mode == "server" and os.geteuid() == 0:
         _prepare_server(s)
     for a in ids:
         nbgrader(s, "generate_assignment", a, "--force")
         nbgrader(s, "release_assignment", a, "--force")
+        _release_stamp(s, a).parent.mkdir(parents=True, exist_ok=True)
+        _release_stamp(s, a).write_text(_release_digest(s, a) + "\n")
     return ids
