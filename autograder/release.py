@@ -41,12 +41,16 @@ def _stamp(release_dir: Path, name: str) -> Path:
     return release_dir / f".{name}.source-digest"
 
 
+def _released_from(release_dir: Path, name: str, digest: str) -> bool:
+    stamp = _stamp(release_dir, name)
+    return ((release_dir / name / f"{name}.ipynb").is_file() and stamp.is_file()
+            and stamp.read_text().strip() == digest)
+
+
 def is_current(name: str, *, root: Path = ROOT, release_dir: Path | None = None) -> bool:
     """True when release_dir/name was generated from the source as it is now."""
     release_dir = Path(release_dir) if release_dir else root / "release"
-    stamp = _stamp(release_dir, name)
-    return ((release_dir / name / f"{name}.ipynb").is_file() and stamp.is_file()
-            and stamp.read_text().strip() == source_digest(name, root))
+    return _released_from(release_dir, name, source_digest(name, root))
 
 
 def release(assignments=None, *, root: Path = ROOT, release_dir: Path | None = None, force: bool = True) -> list[Path]:
@@ -58,7 +62,8 @@ def release(assignments=None, *, root: Path = ROOT, release_dir: Path | None = N
     release_dir = Path(release_dir) if release_dir else root / "release"
     made = []
     for name in assignments or source_assignments(root):
-        if not force and is_current(name, root=root, release_dir=release_dir):
+        digest = source_digest(name, root)
+        if not force and _released_from(release_dir, name, digest):
             continue
         shutil.rmtree(release_dir / name, ignore_errors=True)  # no stale files from an older release
         subprocess.run(
@@ -66,6 +71,6 @@ def release(assignments=None, *, root: Path = ROOT, release_dir: Path | None = N
              f"--CourseDirectory.root={root}", f"--CourseDirectory.release_directory={release_dir}",
             ],
             cwd=root, check=True, env=nbgrader_env())
-        _stamp(release_dir, name).write_text(source_digest(name, root) + "\n")
+        _stamp(release_dir, name).write_text(digest + "\n")
         made.append(release_dir / name)
     return made
