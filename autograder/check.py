@@ -15,9 +15,10 @@ import sys
 import tempfile
 import textwrap
 import threading
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Iterator, TextIO
 
 import nbformat
 from nbformat import NotebookNode
@@ -201,7 +202,7 @@ def check_notebook(notebook: Path, *, source_root: Path | None = None, seed: int
 
     `limits` default to a `CHECK_CELL_TIMEOUT` cell limit; `progress`, a stream, gets a line per question as it runs.
     """
-    from autograder.execute import GRADING_ENV, ExecJob, Limits, execute
+    from autograder.execute import GRADING_ENV, ExecJob, Limits, WorkerPool
 
     notebook = Path(notebook)
     source_root = Path(source_root) if source_root else SOURCE
@@ -211,26 +212,33 @@ def check_notebook(notebook: Path, *, source_root: Path | None = None, seed: int
     source = nbformat.read(source_dir / f"{assignment}.ipynb", as_version=4)
     nb = restore(student, source)
     stage = ProbeStage(seed)
-    with tempfile.TemporaryDirectory(prefix="l2w-check-") as tmp:
-        Path(tmp).chmod(0o711)  # an unprivileged student process must reach its two folders inside
-        cwd, probe_dir = Path(tmp) / "work", Path(tmp) / "probe"
-        cwd.mkdir()
-        for data in source_dir.iterdir():  # the assignment's data files, as released
-            if data.is_file() and data.suffix != ".ipynb":
-                shutil.copy(data, cwd / data.name)
+    with ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(WorkerPool(workers=1, sandbox="off"))
+        cwd, probe_dir = stack.enter_context(working_copy(pool, source_dir))
         env = {**GRADING_ENV, **stage.before_execute(nb, probe_dir)}
         job = ExecJob(nb=nb, cwd=cwd, env=env, limits=limits or Limits(cell_timeout=CHECK_CELL_TIMEOUT))
         if progress is None:
-            ran = _run(job, pool, execute)
+            ran = pool.run(job)
         else:
             with Progress([name for _, name in probe_cells(nb)], probe_dir / "results", progress):
-                ran = _run(job, pool, execute)
+                ran = pool.run(job)
         verdicts = stage.after_execute(ran.nb, probe_dir)
     return CheckResult(assignment, stage.seed, score(ran.nb, source, verdicts), ran.status, ran.nb)
 
 
-def _run(job, pool, execute):
-    return pool.run(job) if pool is not None else execute(job, workers=1)
+@contextmanager
+def working_copy(pool, source_dir: Path) -> Iterator[tuple[Path, Path]]:
+    """(cwd, probe_dir) in the pool's workspace: a working copy with the assignment's data files, as released,
+    and an empty probe folder. Both go when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="l2w-check-", dir=pool.workspace) as tmp:
+        Path(tmp).chmod(0o711)  # an unprivileged student process must reach its two folders inside
+        cwd, probe_dir = Path(tmp) / "work", Path(tmp) / "probe"
+        cwd.mkdir()
+        for data in source_dir.iterdir():
+            if data.is_file() and data.suffix != ".ipynb":
+                shutil.copy(data, cwd / data.name)
+        yield cwd, probe_dir
 
 
 def render(result: CheckResult, width: int = LINE_WIDTH) -> str:

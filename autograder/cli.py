@@ -15,10 +15,20 @@ def _grade(args: argparse.Namespace) -> int:
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
     options = GradeOptions(assignment=args.assignment, course=Path(args.course), workers=args.workers,
                            limits=limits, seed=args.seed, force=args.force, run_as=args.run_as,
-                           progress=not args.no_progress)
+                           unconfined=args.unconfined, progress=not args.no_progress)
     # the workers boot (about a second) while this process imports nbgrader (about a second)
-    with WorkerPool(workers=options.workers, run_as=options.run_as) as pool:
-        from autograder.grade import grade
+    with WorkerPool(workers=options.workers, run_as=options.run_as,
+                    sandbox="off" if options.unconfined else "required") as pool:
+        from autograder.grade import UNCONFINED_WARNING, grade
+
+        if options.unconfined:
+            print(UNCONFINED_WARNING.format(user=pool.run_as or "this user"), file=sys.stderr)
+        else:
+            confined, why = pool.confinement()
+            if not confined:
+                print(f"grade: cannot confine student code here ({why}).\n  Run as root, or as a user allowed to "
+                      f"create user namespaces; or pass --unconfined to grade anyway, unprotected.", file=sys.stderr)
+                return 3
 
         # what is imported now (nbgrader, SQLAlchemy, jupyter_server) lives as long as the process: keep the
         # collector's full passes, triggered by the gradebook's many short-lived objects, from walking it
@@ -35,9 +45,13 @@ def _grade(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from autograder.execute import WorkerPool
 
-    # the worker boots while this process reads the notebook, imports the hidden tests and draws their inputs
-    with WorkerPool(workers=1) as pool:
+    # the worker boots while this process reads the notebook, imports the hidden tests and draws their inputs.
+    # Unconfined: a self-learner's check runs their own code, as Jupyter does.
+    with WorkerPool(workers=1, sandbox="off") as pool:
         from autograder.check import main_check
+
+        print("check: your notebook runs as you, unconfined, as it does in Jupyter (grading on a hub confines it)",
+              file=sys.stderr)
 
         return main_check(args.notebook, seed=args.seed, pool=pool, cell_timeout=args.cell_timeout,
                           progress=sys.stderr)  # stdout stays the table
@@ -72,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--notebook-timeout", type=float, default=defaults.limits.notebook_timeout)
     grade.add_argument("--memory-mb", type=int, default=defaults.limits.memory_mb)
     grade.add_argument("--run-as", default=None, help="user for student code (default: nobody when root)")
+    grade.add_argument("--unconfined", action="store_true",
+                       help="run student code without namespaces: it can read what its user can (see docs/grading.md)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
 

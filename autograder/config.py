@@ -17,6 +17,7 @@ class GradeOptions:
     seed: int | None = None  # probe seed for a regrade; None draws a fresh one per submission
     force: bool = False  # regrade submissions already graded by an earlier (complete or killed) run
     run_as: str | None = None  # user the student's code runs as; None: `nobody` when root, else the grader's user
+    unconfined: bool = False  # run student code without namespaces (it can then read what `run_as` can read)
     restore_missing_cells: bool = True  # put deleted test cells back and score them (stock nbgrader leaves them out)
     progress: bool = True  # tqdm progress bar on stderr
     report: bool = True  # write the grades CSV and the score histogram PNG at the end

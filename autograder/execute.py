@@ -1,7 +1,9 @@
 """The executor: run a sanitized notebook's cells in a fresh, confined process forked from a pre-imported worker.
 
 The grading process never runs student code. `WorkerPool` starts `workers` zygotes (`autograder.sandbox`), each
-with numpy and IPython imported; `run(job)` borrows an idle one, which forks one child for the job. When that
+with numpy and IPython imported and, unless told otherwise, confined in Linux namespaces where only the runtime
+and the pool's `workspace` exist (`autograder.confine`); every job's working copy lives under that workspace.
+`run(job)` borrows an idle zygote, which forks one child for the job. When that
 child dies, or is killed at a hard limit, in the middle of cell k, cell k gets an error output and a fresh child
 replays the cells that succeeded before k (silently) and goes on with k + 1: one bad cell costs that cell.
 """
@@ -11,8 +13,10 @@ import copy
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -27,7 +31,8 @@ if TYPE_CHECKING:
 # nbformat (with jsonschema, ~0.3 s) is imported where outputs are built, not here: `check` and `grade` start their
 # workers first thing, and the workers' boot is what a one-notebook check waits for.
 
-__all__ = ["GRADING_ENV", "DEFAULT_CELL_TIMEOUT", "Limits", "ExecJob", "ExecResult", "WorkerPool", "execute", "Blocked"]
+__all__ = ["GRADING_ENV", "DEFAULT_CELL_TIMEOUT", "Limits", "ExecJob", "ExecResult", "WorkerPool", "execute", "Blocked",
+           "Unconfined", "SANDBOX_MODES"]
 
 
 # What stock `nbgrader autograde` puts in the kernel's environment; `check` sets it too, so a self-learner's check
@@ -75,21 +80,32 @@ def _error(ename: str, evalue: str) -> NotebookNode:
                       "traceback": [f"{ename}: {evalue}"]})
 
 
+class Unconfined(RuntimeError):
+    """The pool must confine student code and the kernel refused the namespaces."""
+
+
+# "required": namespaces or no run (`grade`); "optional": namespaces where the kernel allows them; "off": none
+# (`check`, a self-learner's own code on their own machine)
+SANDBOX_MODES = ("required", "optional", "off")
+
+
 class _Zygote:
     """One pre-imported worker process and its pipes (used by one job at a time)."""
 
-    def __init__(self, walks: list[str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox"] + [f"--walk-{w}" for w in walks], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, bufsize=1, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-        self.ready = False
+    def __init__(self, walks: list[str], workspace: Path, confine: bool) -> None:
+        argv = [sys.executable, "-m", "autograder.sandbox", "--workspace", str(workspace)]
+        argv += ["--confine"] * confine + [f"--walk-{w}" for w in walks]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+                                     env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        self.ready: dict | None = None  # the zygote's first message: {"ready": pid, "confined": bool, "why": str}
 
-    def wait_ready(self) -> None:
-        if not self.ready:
+    def wait_ready(self) -> dict:
+        if self.ready is None:
             line = self.proc.stdout.readline()
             if not line:
                 raise RuntimeError("the execution worker failed to start")
-            self.ready = True
+            self.ready = json.loads(line)
+        return self.ready
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -112,15 +128,25 @@ class _Zygote:
 
 
 class WorkerPool:
-    """Pre-forked workers with numpy/IPython imported; `run` is thread-safe and blocking."""
+    """Pre-forked workers with numpy/IPython imported; `run` is thread-safe and blocking.
 
-    def __init__(self, workers: int | None = None, run_as: str | None = None, blocked: Blocked = Blocked()):
+    Every job's `cwd` (and probe folder) must lie under `workspace`, a private folder the pool creates and removes:
+    a confined worker sees nothing else of the machine's files. `sandbox` is one of SANDBOX_MODES.
+    """
+
+    def __init__(self, workers: int | None = None, run_as: str | None = None, blocked: Blocked = Blocked(),
+                 sandbox: str = "required"):
+        if sandbox not in SANDBOX_MODES:
+            raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}, not {sandbox!r}")
         self.workers = workers or os.cpu_count() or 1
         # as root, student code runs as this user; `None` picks `nobody` when root and keeps the user otherwise
         self.run_as = run_as if run_as is not None else ("nobody" if os.geteuid() == 0 else "")
         self.blocked = blocked  # sent with every job: may be set after the workers started, before `run`
+        self.sandbox = sandbox
+        self.workspace = Path(tempfile.mkdtemp(prefix="l2w-pool-")).resolve()
+        self.workspace.chmod(0o711)  # an unconfined unprivileged student process reaches its own folders, no more
         # a student user that cannot read the interpreter or the packages needs them all imported beforehand
-        self._walks = preload_walks() if self.run_as else []
+        self._walks = preload_walks(confined=sandbox != "off") if self.run_as else []
         self._idle: queue.Queue[_Zygote] = queue.Queue()
         self._all: list[_Zygote] = []
         self._lock = threading.Lock()
@@ -128,7 +154,7 @@ class WorkerPool:
             self._add()
 
     def _add(self) -> None:
-        zygote = _Zygote(self._walks)
+        zygote = _Zygote(self._walks, self.workspace, confine=self.sandbox != "off")
         with self._lock:
             self._all.append(zygote)
         self._idle.put(zygote)
@@ -146,11 +172,26 @@ class WorkerPool:
             for zygote in self._all:
                 zygote.close()
             self._all.clear()
+        shutil.rmtree(self.workspace, ignore_errors=True)
 
-    def run(self, job: ExecJob) -> ExecResult:
+    def confinement(self) -> tuple[bool, str]:
+        """Whether the workers run student code in namespaces, and if not, what refused them (waits for one)."""
         zygote = self._idle.get()
         try:
-            zygote.wait_ready()
+            ready = zygote.wait_ready()
+        finally:
+            self._idle.put(zygote)
+        return bool(ready.get("confined")), ready.get("why", "")
+
+    def run(self, job: ExecJob) -> ExecResult:
+        cwd = Path(job.cwd).resolve()
+        if self.workspace not in cwd.parents:
+            raise ValueError(f"ExecJob.cwd must be a folder under the pool's workspace {self.workspace}, not {cwd}")
+        zygote = self._idle.get()
+        try:
+            ready = zygote.wait_ready()
+            if self.sandbox == "required" and not ready.get("confined"):
+                raise Unconfined(f"student code cannot be confined on this machine: {ready.get('why')}")
             return _Run(job, self).drive(zygote)
         finally:
             if zygote.alive():
@@ -180,6 +221,7 @@ class _Run:
         self.todo = [i for i, c in code if c.source.strip()]
         self.counts = {i: n + 1 for n, i in enumerate(self.todo)}
         self.succeeded: list[int] = []
+        self.first_pending: int | None = None  # the first cell of the last child that died before running a cell
 
     def request(self, cells: list[int], remaining: float) -> str:
         limits = self.limits
@@ -241,6 +283,12 @@ class _Run:
         if running is None:  # died between cells: nothing to blame, go on with what is left
             self.log.append(f"the process ended between cells: {detail}")
             self.status = "died"
+            if pending and pending[0] == self.first_pending:  # twice without running a cell: it cannot start
+                for index in pending:
+                    self.nb.cells[index].outputs = [_error("ProcessDied", f"not run: the process could not start "
+                                                                          f"({detail})")]
+                return []
+            self.first_pending = pending[0] if pending else None
             return pending
         cell = self.nb.cells[running]
         cell.execution_count = self.counts[running]

@@ -335,19 +335,32 @@ def grade(options: GradeOptions, pool: WorkerPool | None = None) -> GradeSummary
     """
     course = Course(Path(options.course), options.assignment)
     _check_assignment(course)
-    scratch = Path(tempfile.mkdtemp(prefix="autograder-"))
-    scratch.chmod(0o711)  # the unprivileged student user must reach its own working copy, and list nothing
-    try:
-        with ExitStack() as stack:
-            if pool is None:
-                pool = stack.enter_context(WorkerPool(workers=options.workers, run_as=options.run_as))
-            pool.blocked = course.blocked()
-            plotter = stack.enter_context(Plotter()) if options.report else None
-            stack.enter_context(fast_nbgrader())
-            summary = _Batch(options, course, pool, scratch).run()
-            if options.report:
-                summary.csv, summary.plot = write_reports(course.db_url, options.assignment,
-                                                          Path(course.coursedir.root), plotter)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(WorkerPool(workers=options.workers, run_as=options.run_as,
+                                                  sandbox=sandbox_mode(options)))
+        pool.blocked = course.blocked()
+        # the working copies live in the pool's workspace: the only folder a confined student process can see
+        scratch = Path(tempfile.mkdtemp(prefix="autograder-", dir=pool.workspace))
+        scratch.chmod(0o711)  # the unprivileged student user must reach its own working copy, and list nothing
+        stack.callback(shutil.rmtree, scratch, ignore_errors=True)
+        plotter = stack.enter_context(Plotter()) if options.report else None
+        stack.enter_context(fast_nbgrader())
+        summary = _Batch(options, course, pool, scratch).run()
+        if options.report:
+            summary.csv, summary.plot = write_reports(course.db_url, options.assignment,
+                                                      Path(course.coursedir.root), plotter)
     return summary
+
+
+def sandbox_mode(options: GradeOptions) -> str:
+    """`grade` confines student code or refuses to run it, unless told `--unconfined`."""
+    return "off" if options.unconfined else "required"
+
+
+UNCONFINED_WARNING = """\
+WARNING: grading UNCONFINED (--unconfined). Each student's code runs as {user}, outside any namespace. It can
+  read everything {user} can read (source/ with the solutions, the gradebook, other submissions, if their
+  permissions allow), start programs, and use the network. Only the audit hook (Python's own open/import) and
+  the resource limits stand in its way, and ctypes or a subprocess go around the hook. Grade untrusted work
+  confined: as root, or where this user may create user namespaces."""

@@ -1,13 +1,16 @@
 """The student's side of the executor: a pre-imported worker ("zygote") that forks one confined child per job.
 
-The grading process starts one zygote per worker with `python -m autograder.sandbox`. The zygote imports numpy
-and IPython once, then reads jobs as JSON lines on stdin. For each job it forks a child that confines itself
-(own process group, resource limits, an audit hook, an unprivileged user when the grader is root) and runs the
-cells through a real IPython InteractiveShell, streaming one JSON message per cell back through a pipe. The
-zygote relays those messages on stdout and enforces the hard limits: a cell that ignores its SIGALRM, or a
-notebook past its deadline, gets its whole process group SIGKILLed. Nothing here decides a grade.
+The grading process starts one zygote per worker with `python -m autograder.sandbox --workspace DIR`. The zygote
+imports numpy and IPython once, then (with `--confine`) moves into namespaces of its own where only the runtime
+and DIR exist (`autograder.confine`), then reads jobs as JSON lines on stdin. For each job it forks a child that
+confines itself further (its own PID, mount and IPC namespaces where only its own folders are left, resource
+limits, an audit hook, no capabilities, an unprivileged user when the grader is root) and runs the cells through
+a real IPython InteractiveShell, streaming one JSON message per cell back through a pipe. The zygote relays those
+messages on stdout and enforces the hard limits: a cell that ignores its SIGALRM, or a notebook past its
+deadline, gets its whole process group SIGKILLed. Nothing here decides a grade.
 
 Messages, zygote -> grader, one JSON object per line:
+    {"ready": pid, "confined": bool, "why": str}   once, at start ("why": what refused the namespaces)
     {"start": i}                          cell i started
     {"done": i, "outputs": [...], "error": bool}
     {"end": "ok" | "cell_killed" | "notebook_killed" | "died", "detail": str}
@@ -25,7 +28,10 @@ import select
 import signal
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
+
+from autograder import confine
 
 # Student code must not start BLAS threads that outlive a fork or fight over the two cores.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -82,10 +88,14 @@ def install_audit_hook(modules: tuple[str, ...], paths: tuple[str, ...]) -> None
     sys.addaudithook(hook)
 
 
+FILE_SIZE_CAP = 256 * 1024 * 1024  # bytes per file the student's process writes: a write past it fails (EFBIG)
+
+
 def set_limits(memory_mb: int) -> None:
-    """Address space (a huge allocation becomes a MemoryError), no core files, few processes."""
+    """Address space (a huge allocation becomes a MemoryError), file size, no core files, few processes."""
     memory = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_CAP, FILE_SIZE_CAP))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # a fork bomb stops at this many processes of the (unprivileged) user
     resource.setrlimit(resource.RLIMIT_NPROC, (256, 256))
@@ -219,9 +229,50 @@ def _error_output(error: BaseException) -> dict:
             "traceback": traceback.format_exception_only(type(error), error)}
 
 
-def run_child(shell, job: dict, out_fd: int) -> None:
-    """In the forked child: confine this process, then run the job's cells and report each one on out_fd."""
+def _writable(job: dict) -> list[str]:
+    """The folders the job's process may write: its working copy and its probe folder."""
+    return [path for path in (job["cwd"], job["env"].get("L2W_PROBE_DIR", "")) if path and os.path.isdir(path)]
+
+
+def _close_inherited(keep: int) -> None:
+    # an inherited descriptor of a host file or folder would be a way around the namespaces
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 1 << 16)
+
+
+def run_confined(shell, job: dict, out_fd: int, workspace: str) -> None:
+    """In the forked child of a confined zygote: new namespaces, then PID 1 of them runs the job.
+
+    This process stays outside the job's PID namespace: it waits for PID 1 and ends the way it ended, so the
+    zygote's supervisor sees one process (and one process group) per job, as when unconfined.
+    """
     os.setpgid(0, 0)
+    _die_with_parent()
+    confine.enter_job()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _die_with_parent()
+            confine.mount_job(workspace, _writable(job))
+            run_child(shell, job, out_fd, own_group=False)
+        except BaseException:
+            traceback.print_exc()  # on the grader's stderr: a confinement step the kernel refused
+        finally:
+            os._exit(70)
+    os.close(out_fd)
+    _close_inherited(2)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.waitstatus_to_exitcode(status))
+
+
+def run_child(shell, job: dict, out_fd: int, own_group: bool = True) -> None:
+    """In the forked child: confine this process, then run the job's cells and report each one on out_fd."""
+    if own_group:
+        os.setpgid(0, 0)
+    _close_inherited(out_fd)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -234,7 +285,8 @@ def run_child(shell, job: dict, out_fd: int) -> None:
     os.environ.clear()
     os.environ.update(env)
     if job.get("run_as") and os.geteuid() == 0:
-        drop_privileges(job["run_as"], [cwd, env.get("L2W_PROBE_DIR", "")])
+        drop_privileges(job["run_as"], _writable(job))
+    confine.drop_capabilities()
     _die_with_parent()
     set_limits(job["limits"]["memory_mb"])
     sys.path.insert(0, cwd)
@@ -409,33 +461,42 @@ def preload_packages(walk: bool) -> None:
         plt.close(fig)
 
 
-def readable_by_others(path: str) -> bool:
-    """Whether any user can list `path` and reach it: o+rx on it and o+x on every directory above it."""
+def readable_by_others(path: str, ancestors: bool = True) -> bool:
+    """Whether any user can list `path` and reach it: o+rx on it and (with `ancestors`) o+x on every directory
+    above it. A confined student's process reaches the runtime through folders of its own, all o+x."""
     path = os.path.realpath(path)
     if not os.path.isdir(path) or os.stat(path).st_mode & 0o005 != 0o005:
         return False
-    while path != os.path.dirname(path):
+    while ancestors and path != os.path.dirname(path):
         path = os.path.dirname(path)
         if not os.stat(path).st_mode & 0o001:
             return False
     return True
 
 
-def preload_walks() -> list[str]:
+def preload_walks(confined: bool) -> list[str]:
     """What the unprivileged student user could not read: "stdlib" (the interpreter's), "packages" (the project
     or its environment). Each needs importing in full beforehand (`--walk-stdlib`, `--walk-packages`)."""
     import importlib.util
 
     def readable(*names: str) -> bool:
-        return all(readable_by_others(os.path.dirname(p)) for name in names
+        return all(readable_by_others(os.path.dirname(p), ancestors=not confined) for name in names
                    for p in importlib.util.find_spec(name).submodule_search_locations or [])
 
-    return [what for what, ok in (("stdlib", readable_by_others(os.path.dirname(os.__file__))),
+    return [what for what, ok in (("stdlib", readable_by_others(os.path.dirname(os.__file__), not confined)),
                                   ("packages", readable("numpy", "IPython", "autograder"))) if not ok]
 
 
-def zygote(walks: list[str]) -> None:
-    """Import the heavy modules once, then fork one confined child per job read from stdin."""
+def _confine(workspace: str) -> tuple[bool, str]:
+    try:
+        confine.confine_worker(workspace, Blocked().modules)
+    except OSError as err:  # the zygote is untouched until its pivot_root, and unusable if that step failed
+        return False, str(err)
+    return True, ""
+
+
+def zygote(walks: list[str], workspace: str, confined: bool) -> None:
+    """Import the heavy modules once, confine this process (with `confined`), then fork one child per job."""
     # the grading process's bookkeeping is the batch's critical path: on a busy machine it gets the cores first
     os.nice(NICE)
     if "stdlib" in walks:
@@ -456,9 +517,12 @@ def zygote(walks: list[str]) -> None:
 
     # everything imported so far is shared with every child: keep the collector from walking it (and so writing
     # to every page of it, which copy-on-write would then copy) in each child
+    why = ""
+    if confined:
+        confined, why = _confine(workspace)
     gc.collect()
     gc.freeze()
-    emit({"ready": os.getpid()})
+    emit({"ready": os.getpid(), "confined": confined, "why": why})
     for line in sys.stdin:
         job = json.loads(line)
         read_fd, write_fd = os.pipe()
@@ -466,7 +530,10 @@ def zygote(walks: list[str]) -> None:
         if pid == 0:
             os.close(read_fd)
             try:
-                run_child(shell, job, write_fd)
+                if confined:
+                    run_confined(shell, job, write_fd, workspace)
+                else:
+                    run_child(shell, job, write_fd)
             finally:
                 os._exit(70)
         os.close(write_fd)
@@ -475,5 +542,18 @@ def zygote(walks: list[str]) -> None:
     os._exit(0)
 
 
+def main(argv: list[str]) -> None:
+    import argparse
+
+    args = argparse.ArgumentParser(prog="python -m autograder.sandbox")
+    args.add_argument("--workspace", required=True, help="the folder every job's working copy lives under")
+    args.add_argument("--confine", action="store_true", help="namespaces around every job (autograder.confine)")
+    args.add_argument("--walk-stdlib", action="store_true", help="import the whole standard library first")
+    args.add_argument("--walk-packages", action="store_true", help="import every submodule of the packages first")
+    options = args.parse_args(argv)
+    walks = [w for w, on in (("stdlib", options.walk_stdlib), ("packages", options.walk_packages)) if on]
+    zygote(walks, options.workspace, options.confine)
+
+
 if __name__ == "__main__":
-    zygote([arg[len("--walk-"):] for arg in sys.argv[1:] if arg.startswith("--walk-")])
+    main(sys.argv[1:])

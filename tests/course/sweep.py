@@ -10,14 +10,12 @@ on every seed, as it would in twenty separate runs.
 """
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import nbformat
 
 from autograder import wire
-from autograder.check import find_assignment, restore
+from autograder.check import find_assignment, restore, working_copy
 from autograder.execute import GRADING_ENV, ExecJob, Limits
 from autograder.probing import draw_cases, probe_cells, specs_by_name, verdict_for
 
@@ -65,14 +63,9 @@ def sweep_notebook(path: Path, seeds, pool, limits: Limits | None = None) -> dic
     assignment = find_assignment(path, student, SOURCE)
     source_dir = SOURCE / assignment
     nb = restore(student, nbformat.read(source_dir / f"{assignment}.ipynb", as_version=4))
-    with tempfile.TemporaryDirectory(prefix="l2w-sweep-") as tmp:
-        Path(tmp).chmod(0o711)  # the unprivileged student process must reach its two folders inside
-        cwd, probe_dir = Path(tmp) / "work", Path(tmp) / "probe"
-        for folder in (cwd, probe_dir / "cases", probe_dir / "results"):
+    with working_copy(pool, source_dir) as (cwd, probe_dir):
+        for folder in (probe_dir / "cases", probe_dir / "results"):
             folder.mkdir(parents=True)
-        for data in source_dir.iterdir():
-            if data.is_file() and data.suffix != ".ipynb":
-                shutil.copy(data, cwd / data.name)
         drawn = _write_cases(nb, seeds, probe_dir / "cases")
         env = {**GRADING_ENV, "L2W_PROBE_DIR": str(probe_dir), "L2W_PROBE_SEED": str(seeds[0])}
         ran = pool.run(ExecJob(nb=nb, cwd=cwd, env=env, limits=limits or Limits()))

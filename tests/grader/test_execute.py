@@ -1,12 +1,13 @@
 """The executor on real notebooks: real forked IPython processes, real limits, no mocks."""
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.execute import Blocked, ExecJob, Limits, WorkerPool, execute
+from autograder.execute import Blocked, ExecJob, Limits, WorkerPool
 
 ROOT = os.geteuid() == 0
 
@@ -25,16 +26,27 @@ def secret(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def pool(secret):
+    """Confined, as `grade` runs (the default)."""
     with WorkerPool(workers=2, blocked=Blocked(paths=(str(secret),))) as pool:
         yield pool
 
 
+@pytest.fixture(scope="module")
+def unconfined(secret):
+    """No namespaces, as `check` and `grade --unconfined` run: only the audit hook and the limits."""
+    with WorkerPool(workers=1, blocked=Blocked(paths=(str(secret),)), sandbox="off") as pool:
+        yield pool
+
+
+def job_dir(pool) -> Path:
+    path = Path(tempfile.mkdtemp(dir=pool.workspace))
+    path.chmod(0o755)  # the student's process may be `nobody`: it must be able to reach its working copy
+    return path
+
+
 @pytest.fixture
-def workdir(tmp_path) -> Path:
-    # the student's process may be `nobody`: it must be able to reach its working copy
-    tmp_path.chmod(0o755)
-    tmp_path.parent.chmod(0o755)
-    return tmp_path
+def workdir(pool) -> Path:
+    return job_dir(pool)
 
 
 def run(pool, workdir, *sources, **limits):
@@ -111,30 +123,37 @@ def test_notebook_time_limit_marks_cells_not_reached(pool, workdir):
     assert kinds(cells[1]) == ["CellTimeoutError"] and kinds(cells[2]) == ["CellTimeoutError"]
 
 
-def test_blocked_modules_and_paths(pool, workdir, secret):
-    result = run(pool, workdir, "import reference", "import autograder.specs",
+@pytest.mark.parametrize("confined", [True, False], ids=["confined", "unconfined"])
+def test_blocked_modules_and_paths(pool, unconfined, secret, confined):
+    chosen = pool if confined else unconfined
+    result = run(chosen, job_dir(chosen), "import reference", "import autograder.specs",
                  f"open({str(secret / 'answers.txt')!r}).read()", f"import os\nos.listdir({str(secret)!r})",
-                 "import autograder.wire")  # a sibling of the blocked modules, preloaded in every worker
+                 "import autograder.wire",  # a sibling of the blocked modules, preloaded in every worker
+                 f"os.path.exists({str(secret)!r})")  # os.stat: no audit event
     cells = result.nb.cells
     assert kinds(cells[0]) == ["ImportError"] and kinds(cells[1]) == ["ImportError"]
-    assert kinds(cells[2]) == ["PermissionError"] and kinds(cells[3]) == ["PermissionError"]
+    assert kinds(cells[2]) == ["PermissionError"] and kinds(cells[3]) == ["PermissionError"]  # the audit hook
     assert cells[4].outputs == []
+    if confined:  # behind the hook, the secret folder is not there at all
+        assert cells[5].outputs[0].data["text/plain"] == "False"
+
+
+def test_a_job_outside_the_workspace_is_refused(pool, tmp_path):
+    with pytest.raises(ValueError, match="workspace"):
+        run(pool, tmp_path, "1")
 
 
 @pytest.mark.skipif(not ROOT, reason="dropping to nobody is only possible when the grader runs as root")
-def test_runs_as_nobody_when_root(pool, workdir, tmp_path_factory):
+def test_runs_as_nobody_when_root(unconfined, tmp_path_factory):
+    """Unconfined, the only barrier left is the unprivileged user: it reads no private file, writes its own."""
+    workdir = job_dir(unconfined)
     private = tmp_path_factory.mktemp("private") / "gradebook.db"
     private.write_text("grades")
     private.chmod(stat.S_IRUSR | stat.S_IWUSR)
-    result = run(pool, workdir, "import os\nos.getuid(), os.getgid()", f"open({str(private)!r}).read()",
+    result = run(unconfined, workdir, "import os\nos.getuid(), os.getgid()", f"open({str(private)!r}).read()",
                  "open('mine.txt', 'w').write('ok')", "import random, hashlib, json\nrandom.random() < 1")
     cells = result.nb.cells
     assert cells[0].outputs[0].data["text/plain"] == "(65534, 65534)"
     assert kinds(cells[1]) == ["PermissionError"]
     assert (workdir / "mine.txt").read_text() == "ok"
     assert cells[3].outputs[0].data["text/plain"] == "True"
-
-
-def test_execute_one_notebook(workdir):
-    result = execute(ExecJob(nb=notebook("import numpy as np\nfloat(np.eye(2).trace())"), cwd=workdir, env={}))
-    assert result.nb.cells[0].outputs[0].data["text/plain"] == "2.0"
