@@ -53,6 +53,9 @@ def stock_autograde(course: Path, *extra: str) -> None:
     subprocess.run([*NBGRADER, "autograde", "ps1", *extra], cwd=course, check=True, capture_output=True, env=ENV)
 
 
+def grade_argv(course: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "autograder", "grade", "ps1", "--course", str(course), "--no-progress", *extra]
+
+
 def our_grade(course: Path, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autograder", "grade", "ps1", "--course", str(course),
-                           "--no-progress", *extra], check=check, capture_output=True, text=True, env=ENV)
+    return subprocess.run(grade_argv(course, *extra), check=check, capture_output=True, text=True, env=ENV)
