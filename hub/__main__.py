@@ -7,17 +7,13 @@ not pay for (generating and releasing the assignments) and tells the person at t
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
 from . import course
 from .auth import issue_passwords
 from .settings import REPO, HubSettings
-
-
-def reachable_by_everyone(path: Path) -> bool:
-    """Every directory from / down to `path` lets other users through (o+x)."""
-    return all(os.stat(p).st_mode & 0o001 for p in (path, *path.parents))
 
 
 def banner(s: HubSettings) -> str:
@@ -40,7 +36,21 @@ def main() -> None:
     s = HubSettings.from_env()
     if s.mode == "kubernetes":
         sys.exit("L2W_HUB_MODE=kubernetes runs on a cluster: see deploy/z2jh/values.yaml and docs/hub.md")
+    if s.mode == "server" and not s.server_python and not course.reachable_by_everyone(Path(sys.prefix)):
+        sys.exit(f"server mode (the default as root): every account runs this course's Python, but {sys.prefix} is "
+                 "not reachable by other users; move the checkout (e.g. to /srv) or set L2W_SERVER_PYTHON")
+    if s.mode == "server" and not s.server_python and not course.python_usable_by_everyone():
+        # Checked before anything runs as another account (releasing runs nbgrader as the grader account).
+        sys.exit(f"server mode (the default as root) runs every account's server with this course's Python, but "
+                 f"{sys.executable} is {os.path.realpath(sys.executable)} (standard library in {sys.base_prefix}), "
+                 "which other users cannot reach (a pyenv Python under /root, say). Build the venv from a Python "
+                 "every account can execute (`rm -rf .venv && make hub PYTHON=/usr/local/bin/python3.12`), or set "
+                 "L2W_SERVER_PYTHON to one with this project's packages; L2W_HUB_MODE=demo runs every server as root, "
+                 "for a throwaway machine only (docs/hub.md)")
     course.prepare(s)
+    if s.mode == "server" and os.geteuid() == 0:
+        for path in course.wall_off_answers(s):
+            print(f"{path} is now readable by root and {s.grader_user} only (students must not read the answers)")
     for assignment in course.sync_source(s):
         try:
             done = course.release(s, [assignment])
@@ -48,9 +58,6 @@ def main() -> None:
         except RuntimeError as err:
             # One broken notebook must not keep the whole course offline; the instructor sees why.
             print(f"could not release {assignment}: {str(err).splitlines()[0]}", file=sys.stderr)
-    if s.mode == "server" and not s.server_python and not reachable_by_everyone(Path(sys.prefix)):
-        sys.exit(f"server mode (the default as root): every account runs this course's Python, but {sys.prefix} is "
-                 "not reachable by other users; move the checkout (e.g. to /srv) or set L2W_SERVER_PYTHON")
     if s.mode == "server":
         # What jupyterhub_config.py does at load (idempotent), done first so the passwords can be printed.
         for name in (*s.students, *s.instructors):
@@ -59,6 +66,10 @@ def main() -> None:
     print(banner(s), flush=True)
     jupyterhub = Path(sys.executable).parent / "jupyterhub"
     os.chdir(s.data_dir)
+    # Started in the background by a shell (`make hub &`), SIGINT arrives ignored, and every process inherits that:
+    # the formgrader service would then ignore the hub's SIGINT and each stop would wait out its 30 s interrupt
+    # timeout. Ctrl-C and `kill -INT` must stop the hub and its services at once.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     # Replace this process, so Ctrl-C and service managers signal JupyterHub directly.
     os.execv(jupyterhub, [str(jupyterhub), "-f", str(REPO / "jupyterhub_config.py")])
 

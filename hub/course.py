@@ -13,6 +13,9 @@ from pathlib import Path
 
 from .settings import COURSE_ID, REPO, HubSettings
 
+# JupyterLab's "Would you like to get notified about official Jupyter news?" toast: on a course hub it asks every
+# student and instructor at first login, and at 1000 px it covers formgrader's buttons (Autograde, Feedback).
+NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
 # Server extensions a student never uses; formgrader alone costs about a second of import at every spawn.
 STUDENT_DISABLED_SERVER_EXTENSIONS = (
     "nbgrader.server_extensions.formgrader",
@@ -24,13 +27,14 @@ STUDENT_DISABLED_LAB_PLUGINS = (
     "@jupyter/nbgrader:formgrader",
     "@jupyter/nbgrader:create-assignment",
     "@jupyter/nbgrader:course-list",
+    NEWS_PLUGIN,
 )
 # Instructors grade in the course's formgrader service; their own server keeps the course list (a link to it).
 INSTRUCTOR_DISABLED_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "jupyter_lsp")
-INSTRUCTOR_DISABLED_LAB_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment")
+INSTRUCTOR_DISABLED_LAB_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", NEWS_PLUGIN)
 # The formgrader service: everything nbgrader offers an instructor, nothing a student needs.
 COURSE_DISABLED_SERVER_EXTENSIONS = ("nbgrader.server_extensions.assignment_list", "jupyter_lsp")
-COURSE_DISABLED_LAB_PLUGINS = ("@jupyter/nbgrader:assignment-list",)
+COURSE_DISABLED_LAB_PLUGINS = ("@jupyter/nbgrader:assignment-list", NEWS_PLUGIN)
 
 # Formgrader is a page JupyterLab shows in an iframe of the same server. jupyterhub-singleuser (JupyterHub 4.1+)
 # sends `frame-ancestors 'none'`, which blanks that iframe; 'self' lets the hub's own origin frame it and no one else.
@@ -106,6 +110,17 @@ def course_config(s: HubSettings) -> dict:
     config.setdefault("CourseDirectory", {}).update(
         {"course_id": COURSE_ID, "root": str(s.course_dir), "db_url": s.db_url})
     config["Exchange"] = {"root": str(s.exchange_dir)}
+    # Formgrader's Autograde button runs stock nbgrader, whose OverwriteCells warns "Attribute 'checksum' for cell
+    # ... has changed!" for every test cell with hidden tests of every honest submission (the gradebook keeps them
+    # in, the student got them cut out). The course's grader restores such cells quietly and still warns of a cell
+    # a student really edited (autograder/sanitize.py); formgrader uses it too. Otherwise nbgrader's own list.
+    config.setdefault("Autograde", {})["sanitize_preprocessors"] = [
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "autograder.sanitize.RestoreReleasedCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
     if s.mode == "demo":
         # Every server runs as the hub's own system user, so every submission is owned by it and nbgrader's check
         # (the owner's name must be the student id) warns "cheating attempt?" on each one. In server mode each
@@ -158,6 +173,27 @@ def _prepare_server(s: HubSettings) -> None:
             os.chmod(root, 0o755)
     if (s.data_dir / "password").exists():
         os.chmod(s.data_dir / "password", 0o600)
+
+
+# The checkout's parts that hold the answers: the source notebooks (solutions, hidden tests), the reference
+# implementation (importable by any kernel through the editable install) and the history of both.
+ANSWER_PATHS = ("source", "reference", ".git")
+
+
+def wall_off_answers(s: HubSettings) -> list[Path]:
+    """Server mode, as root: the checkout's answer-bearing directories become 0750 with the grader account's group,
+    so students (other users) cannot list or read them, while the grader (formgrader's autograde, whose hidden
+    tests compare against `reference`) still can. Returns the paths changed."""
+    gid = pwd.getpwnam(s.grader_user).pw_gid
+    changed = []
+    for path in {*(REPO / name for name in ANSWER_PATHS), s.source_dir}:
+        if path.is_dir():
+            st = path.stat()
+            if st.st_gid != gid or st.st_mode & 0o7777 != 0o750:
+                os.chown(path, -1, gid)
+                os.chmod(path, 0o750)
+                changed.append(path)
+    return changed
 
 
 def ensure_system_user(name: str, home: Path) -> bool:
@@ -236,3 +272,15 @@ def release(s: HubSettings, assignments: list[str] | None = None, force: bool = 
         _release_stamp(s, a).parent.mkdir(parents=True, exist_ok=True)
         _release_stamp(s, a).write_text(_release_digest(s, a) + "\n")
     return ids
+
+
+def reachable_by_everyone(path: Path) -> bool:
+    """Every directory from / down to `path` lets other users through (o+x)."""
+    return all(os.stat(p).st_mode & 0o001 for p in (path, *path.parents))
+
+
+def python_usable_by_everyone() -> bool:
+    """This interpreter runs for any account: the real executable (a venv's python is often a symlink into a
+    private home, e.g. pyenv under /root), its standard library and the venv's packages are all reachable."""
+    real = Path(os.path.realpath(sys.executable))
+    return all(reachable_by_everyone(p) for p in (real, Path(sys.base_prefix), Path(sys.prefix)))
