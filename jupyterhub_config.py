@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from hub import course  # noqa: E402
+from hub.runtime import server_python  # noqa: E402
 from hub.settings import COURSE_ID, HubSettings  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
@@ -37,7 +38,7 @@ ROOT_DEMO = s.mode == "demo" and os.geteuid() == 0
 FORMGRADE_GROUP = f"formgrade-{COURSE_ID}"
 STUDENT_GROUP = f"nbgrader-{COURSE_ID}"
 # Servers run `python -m jupyterhub.singleuser` with this interpreter (their kernels too, by default).
-SERVER_PYTHON = s.server_python or sys.executable
+SERVER_PYTHON = server_python(s)
 SINGLEUSER = [SERVER_PYTHON, "-m", "jupyterhub.singleuser"]
 # Shims that keep slow imports a server never needs out of every spawn (hub/server_shims/rfc3987_syntax.py says why).
 SERVER_PYTHONPATH = str(HERE / "hub" / "server_shims")

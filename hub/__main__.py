@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import course
 from .auth import issue_passwords
+from .runtime import python_usable_by_everyone, reachable_by_everyone, server_python
 from .settings import REPO, HubSettings
 
 
@@ -36,17 +38,16 @@ def main() -> None:
     s = HubSettings.from_env()
     if s.mode == "kubernetes":
         sys.exit("L2W_HUB_MODE=kubernetes runs on a cluster: see deploy/z2jh/values.yaml and docs/hub.md")
-    if s.mode == "server" and not s.server_python and not course.reachable_by_everyone(Path(sys.prefix)):
+    if s.mode == "server" and not s.server_python and not reachable_by_everyone(Path(sys.prefix)):
         sys.exit(f"server mode (the default as root): every account runs this course's Python, but {sys.prefix} is "
                  "not reachable by other users; move the checkout (e.g. to /srv) or set L2W_SERVER_PYTHON")
-    if s.mode == "server" and not s.server_python and not course.python_usable_by_everyone():
-        # Checked before anything runs as another account (releasing runs nbgrader as the grader account).
-        sys.exit(f"server mode (the default as root) runs every account's server with this course's Python, but "
-                 f"{sys.executable} is {os.path.realpath(sys.executable)} (standard library in {sys.base_prefix}), "
-                 "which other users cannot reach (a pyenv Python under /root, say). Build the venv from a Python "
-                 "every account can execute (`rm -rf .venv && make hub PYTHON=/usr/local/bin/python3.12`), or set "
-                 "L2W_SERVER_PYTHON to one with this project's packages; L2W_HUB_MODE=demo runs every server as root, "
-                 "for a throwaway machine only (docs/hub.md)")
+    if s.mode == "server" and not s.server_python and not python_usable_by_everyone():
+        # Every account runs this course's Python, and this one lives where only root can reach it (a pyenv
+        # Python under /root, say): servers and the grader account run a copy everyone can reach.
+        python = server_python(s)
+        print(f"{os.path.realpath(sys.executable)} is private to root: every account runs a copy, {python}")
+        os.environ["L2W_SERVER_PYTHON"] = python  # for jupyterhub_config.py, which reads the settings again
+        s = replace(s, server_python=python)
     course.prepare(s)
     if s.mode == "server" and os.geteuid() == 0:
         for path in course.wall_off_answers(s):

@@ -8,9 +8,9 @@ import os
 import pwd
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from .runtime import reachable_by_everyone, server_python
 from .settings import COURSE_ID, REPO, HubSettings
 
 # JupyterLab's "Would you like to get notified about official Jupyter news?" toast: on a course hub it asks every
@@ -223,7 +223,7 @@ def sync_source(s: HubSettings, assignments: list[str] | None = None) -> list[st
 
 def nbgrader(s: HubSettings, *args: str) -> subprocess.CompletedProcess:
     """Run an nbgrader command in the course directory (as the grader account in server mode)."""
-    python = s.server_python or sys.executable
+    python = server_python(s)
     cmd = [python, "-m", "nbgrader", *args]
     # nbgrader runs `alembic` from PATH: the venv's bin must come first even when the venv is not activated.
     bin_dir = os.path.dirname(python)
@@ -272,15 +272,3 @@ def release(s: HubSettings, assignments: list[str] | None = None, force: bool = 
         _release_stamp(s, a).parent.mkdir(parents=True, exist_ok=True)
         _release_stamp(s, a).write_text(_release_digest(s, a) + "\n")
     return ids
-
-
-def reachable_by_everyone(path: Path) -> bool:
-    """Every directory from / down to `path` lets other users through (o+x)."""
-    return all(os.stat(p).st_mode & 0o001 for p in (path, *path.parents))
-
-
-def python_usable_by_everyone() -> bool:
-    """This interpreter runs for any account: the real executable (a venv's python is often a symlink into a
-    private home, e.g. pyenv under /root), its standard library and the venv's packages are all reachable."""
-    real = Path(os.path.realpath(sys.executable))
-    return all(reachable_by_everyone(p) for p in (real, Path(sys.base_prefix), Path(sys.prefix)))

@@ -121,29 +121,6 @@ class Hub:
         self.stop()
 
 
-def shared_runtime(root: Path) -> Path:
-    """A Python every account can execute, running this venv's packages: for server-mode tests on machines where
-    the venv's interpreter sits under a private home (/root is 0700). Debian's python3 of the same minor version
-    with a .pth that adds the venv's site-packages (same ABI, so compiled packages load). Returns the interpreter."""
-    import sysconfig
-
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    subprocess.run([f"/usr/bin/{version}", "-m", "venv", "--without-pip", str(root)], check=True)
-    site_packages = sysconfig.get_paths()["purelib"]
-    (root / "lib" / version / "site-packages" / "l2w_venv.pth").write_text(
-        f"import site; site.addsitedir({site_packages!r})\n")
-    # Jupyter finds enabled server extensions (etc/jupyter) and JupyterLab extensions (share/jupyter) under sys.prefix.
-    for sub in ("etc/jupyter", "share/jupyter"):
-        (root / sub).parent.mkdir(parents=True, exist_ok=True)
-        (root / sub).symlink_to(Path(sys.prefix) / sub)
-    python = root / "bin" / "python"
-    # nbgrader runs `alembic` from PATH when it opens a gradebook.
-    alembic = root / "bin" / "alembic"
-    alembic.write_text(f"#!{python}\nfrom alembic.config import main\nmain()\n")
-    alembic.chmod(0o755)
-    return python
-
-
 class Browserless:
     """A logged-in user over plain HTTP: the hub's login form, then an API token for the user's server."""
 

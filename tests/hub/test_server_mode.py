@@ -15,7 +15,8 @@ import pytest
 
 import tiny_course
 from hub import course
-from hub.harness import Browserless, shared_runtime
+from hub.harness import Browserless
+from hub.runtime import public_python
 from hub.settings import COURSE_ID
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="server mode creates system accounts: needs root")
@@ -35,7 +36,7 @@ def server_hub(make_hub):
         "L2W_INSTRUCTORS": names["teacher"],
         "L2W_GRADER_USER": names["grader"],
         "L2W_SYSTEM_HOME_BASE": str(base / "home"),
-        "L2W_SERVER_PYTHON": str(shared_runtime(base / "python")),
+        "L2W_SERVER_PYTHON": str(public_python(base / "python")),
     }
     (base / "home").mkdir(mode=0o755)
     try:
