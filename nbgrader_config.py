@@ -20,3 +20,25 @@ c.GenerateFeedback.preprocessors = [
 # and would replace it, so it is switched off; ours is enabled explicitly by being listed here.
 c.HTMLExporter.preprocessors = ["hub.feedback.WrappingCSSHTMLHeader"]
 c.CSSHTMLHeaderPreprocessor.enabled = False
+
+# `nbgrader autograde` and formgrader's Autograde button: the course grader's sanitizing (released test cells
+# restored quietly: no "checksum has changed" false alarm for a test cell whose hidden tests the student never saw),
+# and execution confined as `python -m autograder grade` confines it, with the probes judged outside the student's
+# process (autograder/nbgrader_execute.py) instead of a kernel running as the grading account. The rest is
+# nbgrader's own list.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograder.sanitize.RestoreReleasedCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "autograder.nbgrader_execute.ConfinedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]

@@ -118,7 +118,7 @@ class Course:
 WRITTEN_FILE_CAP = 50 * 1024 * 1024  # bytes: a larger file the notebook wrote stays behind (logged)
 
 
-def _keep_written_files(workdir: Path, dest: Path) -> None:
+def keep_written_files(workdir: Path, dest: Path) -> None:
     """Files the notebook wrote in its working copy land beside the autograded notebook, as with stock nbgrader.
 
     Regular files only, found without following symlinks (a link planted by the student's process must not make
@@ -144,7 +144,7 @@ def _keep_written_files(workdir: Path, dest: Path) -> None:
             shutil.copyfile(path, target, follow_symlinks=False)
 
 
-def _probe_stage(seed: int):
+def probe_stage(seed: int):
     """The probe stage, when the course's probe modules are installed; plain notebooks need none."""
     try:
         from autograder.probing import ProbeStage
@@ -209,7 +209,7 @@ class _Batch:
             return []
         seed = self.options.seed if self.options.seed is not None else secrets.randbits(32)
         self.seeds[student] = seed
-        stage = _probe_stage(seed)
+        stage = probe_stage(seed)
         dest = self.course.path(self.course.coursedir.autograded_directory, student)
         tasks = []
         for path in map(Path, self.converter.notebooks):
@@ -261,7 +261,7 @@ class _Batch:
             self.failed_students.add(task.student)
             grade = NotebookGrade(task.student, task.notebook, status="failed", reason=f"grader error: {err}")
         self._add(grade)
-        _keep_written_files(task.workdir, task.dest.parent)
+        keep_written_files(task.workdir, task.dest.parent)
         shutil.rmtree(task.workdir, ignore_errors=True)
         shutil.rmtree(task.probe_dir, ignore_errors=True)
         self.remaining[task.student] -= 1

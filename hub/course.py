@@ -110,17 +110,6 @@ def course_config(s: HubSettings) -> dict:
     config.setdefault("CourseDirectory", {}).update(
         {"course_id": COURSE_ID, "root": str(s.course_dir), "db_url": s.db_url})
     config["Exchange"] = {"root": str(s.exchange_dir)}
-    # Formgrader's Autograde button runs stock nbgrader, whose OverwriteCells warns "Attribute 'checksum' for cell
-    # ... has changed!" for every test cell with hidden tests of every honest submission (the gradebook keeps them
-    # in, the student got them cut out). The course's grader restores such cells quietly and still warns of a cell
-    # a student really edited (autograder/sanitize.py); formgrader uses it too. Otherwise nbgrader's own list.
-    config.setdefault("Autograde", {})["sanitize_preprocessors"] = [
-        "nbgrader.preprocessors.ClearOutput",
-        "nbgrader.preprocessors.DeduplicateIds",
-        "nbgrader.preprocessors.OverwriteKernelspec",
-        "autograder.sanitize.RestoreReleasedCells",
-        "nbgrader.preprocessors.CheckCellMetadata",
-    ]
     if s.mode == "demo":
         # Every server runs as the hub's own system user, so every submission is owned by it and nbgrader's check
         # (the owner's name must be the student id) warns "cheating attempt?" on each one. In server mode each

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.course import ENV, add_student, grade_argv, grades, make_course, our_grade
+from grader.course import ENV, add_student, grade_argv, grades, make_course, our_grade, stock_autograde
 from grader.test_grade import insert_cell
 
 # the marker is assembled at run time: a traceback that quotes the attack's source must not look like a leak
@@ -62,6 +62,7 @@ for path in paths:
 os.system(f"cat {solution} > stolen.txt 2>/dev/null")
 if os.path.getsize("stolen.txt"):
     steal(open("stolen.txt").read(), "os.system")
+print("proc_cat tried", len(paths), "paths")
 ''',
         "ctypes_open": STEAL + f'''
 import ctypes
@@ -229,3 +230,24 @@ def test_grade_refuses_to_run_unconfined(tmp_path):
     assert run.returncode == 3
     assert "cannot confine student code" in run.stderr and "--unconfined" in run.stderr
     assert not (course / "autograded").exists()
+
+
+def test_stock_nbgrader_autograde_with_the_course_config_is_confined(open_dir):
+    """`nbgrader autograde` (and so formgrader's Autograde button) with the course's Autograde settings runs the
+    submission confined too: the cat of source/ that works unconfined finds nothing, and the grades are stock's."""
+    from hub.course import repository_course_config
+
+    course = make_course(open_dir)
+    autograde = repository_course_config()["Autograde"]
+    with open(course / "nbgrader_config.py", "a") as config:
+        for name in ("sanitize_preprocessors", "autograde_preprocessors"):
+            config.write(f"c.Autograde.{name} = {autograde[name]!r}\n")
+    add_student(course, "proc_cat", "bitdiddle", insert_cell(attacks(course, 0)["proc_cat"]))
+    stock_autograde(course)
+    ours = grades(course)
+    assert "proc_cat tried" in autograded_outputs(course, "proc_cat")  # the attack ran, and found nothing
+    assert "STOLEN" not in autograded_outputs(course, "proc_cat")
+    by = lambda who: {k[1:]: v for k, v in ours.items() if k[0] == who}  # noqa: E731
+    assert by("proc_cat") == by("bitdiddle")
+    assert sum(v or 0 for v in by("hacker").values()) == 3.0 and sum(v or 0 for v in by("bitdiddle").values()) == 1.5
+
