@@ -103,7 +103,7 @@ def runtime_paths(hidden_modules: tuple[str, ...]) -> list[str]:
         real = os.path.realpath(prefix)
         if not _covered(real, tops + ["/usr"]):
             tops.append(real)
-    for name, module in list(sys.modules.items()):
+    for name in list(sys.modules):
         top = name.partition(".")[0]
         path = getattr(sys.modules.get(top), "__file__", None)
         if not path or top in hidden_modules or not os.path.isabs(path):
@@ -117,19 +117,16 @@ def runtime_paths(hidden_modules: tuple[str, ...]) -> list[str]:
 
 
 def _hidden_inside(tops: list[str], hidden_modules: tuple[str, ...]) -> list[str]:
-    """Folders of the hidden modules (the reference solutions) that the bound runtime would otherwise show."""
-    import importlib.util
-
+    """Where a hidden module (the reference solutions) could be imported from inside the bound runtime: on any
+    sys.path entry, as a package folder or a single file. They are masked, not merely left unimported."""
+    tops_only = {name.partition(".")[0] for name in hidden_modules if "." not in name}
     found = []
-    for name in hidden_modules:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            real = os.path.realpath(location)
-            if _covered(real, tops):
-                found.append(real)
+    for entry in sys.path:
+        for name in tops_only:
+            for candidate in (os.path.join(entry or ".", name), os.path.join(entry or ".", name + ".py")):
+                real = os.path.realpath(candidate)
+                if os.path.exists(real) and _covered(real, tops) and real not in found:
+                    found.append(real)
     return found
 
 
@@ -173,7 +170,10 @@ def confine_worker(workspace: str, hidden_modules: tuple[str, ...]) -> None:
     for path in ["/usr", "/etc"] + tops:
         _bind(path, _mount_point(root, path, os.path.isdir(path)), read_only=True)
     for path in masks:
-        _mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0755,size=4k")
+        if os.path.isdir(path):
+            _mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0755,size=4k")
+        else:
+            _bind("/dev/null", root + path, read_only=True, recursive=False)
     for name in DEVICES:
         _mount("/dev/" + name, _mount_point(root, "/dev/" + name, False), None, MS_BIND)
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),

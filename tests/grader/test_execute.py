@@ -157,3 +157,17 @@ def test_runs_as_nobody_when_root(unconfined, tmp_path_factory):
     assert kinds(cells[1]) == ["PermissionError"]
     assert (workdir / "mine.txt").read_text() == "ok"
     assert cells[3].outputs[0].data["text/plain"] == "True"
+
+
+def test_hidden_modules_inside_the_bound_runtime_are_masked(tmp_path, monkeypatch):
+    """A non-editable install puts `reference` in site-packages, which a confined worker binds: it gets masked."""
+    from autograder.confine import _hidden_inside
+
+    site = tmp_path / "site-packages"
+    (site / "reference").mkdir(parents=True)
+    (site / "reference" / "__init__.py").write_text("ANSWER = 42\n")
+    (site / "numpy_like").mkdir()
+    outside = tmp_path / "elsewhere"
+    (outside / "reference").mkdir(parents=True)
+    monkeypatch.setattr("sys.path", [str(site), str(outside)])
+    assert _hidden_inside([str(site)], ("reference", "autograder.spec")) == [str((site / "reference").resolve())]
