@@ -48,3 +48,19 @@ def test_values_carry_the_course():
     formgrader = values["hub"]["extraContainers"][0]
     env = {e["name"]: e.get("value") for e in formgrader["env"]}
     assert "frame-ancestors 'self'" in env["SERVER_CONFIG"]
+
+
+def test_formgrader_gets_the_repository_course_config():
+    """The formgrader pod's course config is the repository's nbgrader_config.py (hidden tests out of feedback,
+    confined autograde, wrapping output), rooted in the course volume: the cluster path grades as the others do."""
+    import json
+
+    from hub.course import repository_course_config
+
+    formgrader = yaml.safe_load(VALUES.read_text())["hub"]["extraContainers"][0]
+    config = json.loads({e["name"]: e.get("value") for e in formgrader["env"]}["NBGRADER_CONFIG"])
+    expected = repository_course_config()
+    expected.setdefault("CourseDirectory", {}).update({"course_id": "line-to-word", "root": "/srv/course"})
+    expected |= {"Exchange": {"root": "/srv/nbgrader/exchange"}, "ExchangeCollect": {"check_owner": False}}
+    assert config == expected
+    assert "nbgrader.preprocessors.ClearHiddenTests" in config["GenerateFeedback"]["preprocessors"]
