@@ -42,6 +42,9 @@ SERVER_PYTHON = server_python(s)
 SINGLEUSER = [SERVER_PYTHON, "-m", "jupyterhub.singleuser"]
 # Shims that keep slow imports a server never needs out of every spawn (hub/server_shims/rfc3987_syntax.py says why).
 SERVER_PYTHONPATH = str(HERE / "hub" / "server_shims")
+# Server mode: users' servers (not formgrader) also get a `reference` that refuses to import; the real one is walled
+# off from them, and would otherwise import as an empty namespace package (hub/student_shims/reference.py says why).
+USER_PYTHONPATH = SERVER_PYTHONPATH + (f":{HERE / 'hub' / 'student_shims'}" if s.mode == "server" else "")
 
 # --- Users, groups, roles ---------------------------------------------------------------------------------------
 c.Authenticator.allowed_users = set(s.students) | set(s.instructors)
@@ -117,7 +120,7 @@ def user_environment(spawner):
     paths = [course.write_user_config(s, name), kind]
     spawner.environment["JUPYTER_CONFIG_PATH"] = ":".join(str(p) for p in paths)
     spawner.environment["PATH"] = f"{Path(SERVER_PYTHON).parent}:/usr/local/bin:/usr/bin:/bin"
-    spawner.environment["PYTHONPATH"] = SERVER_PYTHONPATH
+    spawner.environment["PYTHONPATH"] = USER_PYTHONPATH
 
 
 # --- The hub: state in the git-ignored data directory, loopback only by default --------------------------------

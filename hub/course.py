@@ -167,12 +167,15 @@ def _prepare_server(s: HubSettings) -> None:
 # The checkout's parts that hold the answers: the source notebooks (solutions, hidden tests), the reference
 # implementation (importable by any kernel through the editable install) and the history of both.
 ANSWER_PATHS = ("source", "reference", ".git")
+# ... and files: the gradebook `autograder release` leaves in the checkout (git-ignored), whose source cells hold
+# every test cell's hidden tests.
+ANSWER_FILES = ("gradebook.db",)
 
 
 def wall_off_answers(s: HubSettings) -> list[Path]:
-    """Server mode, as root: the checkout's answer-bearing directories become 0750 with the grader account's group,
-    so students (other users) cannot list or read them, while the grader (formgrader's autograde, whose hidden
-    tests compare against `reference`) still can. Returns the paths changed."""
+    """Server mode, as root: the checkout's answer-bearing directories become 0750 (files 0640) with the grader
+    account's group, so students (other users) cannot list or read them, while the grader (formgrader's autograde,
+    whose hidden tests compare against `reference`) still can. Returns the paths changed."""
     gid = pwd.getpwnam(s.grader_user).pw_gid
     changed = []
     for path in {*(REPO / name for name in ANSWER_PATHS), s.source_dir}:
@@ -181,6 +184,13 @@ def wall_off_answers(s: HubSettings) -> list[Path]:
             if st.st_gid != gid or st.st_mode & 0o7777 != 0o750:
                 os.chown(path, -1, gid)
                 os.chmod(path, 0o750)
+                changed.append(path)
+    for path in (REPO / name for name in ANSWER_FILES):
+        if path.is_file():
+            st = path.stat()
+            if st.st_gid != gid or st.st_mode & 0o7777 != 0o640:
+                os.chown(path, -1, gid)
+                os.chmod(path, 0o640)
                 changed.append(path)
     return changed
 

@@ -39,14 +39,31 @@ def test_answers_are_walled_off(tmp_path, monkeypatch):
     for name in (*course.ANSWER_PATHS, "autograder"):
         (tmp_path / name).mkdir()
         (tmp_path / name).chmod(0o755)
+    for name in course.ANSWER_FILES:
+        (tmp_path / name).write_text("hidden tests")
+        (tmp_path / name).chmod(0o644)
     monkeypatch.setattr(course, "REPO", tmp_path)
     s = HubSettings(mode="server", data_dir=tmp_path / "data", source_dir=tmp_path / "source", grader_user="root")
     changed = course.wall_off_answers(s)
-    assert sorted(p.name for p in changed) == sorted(course.ANSWER_PATHS)
+    assert sorted(p.name for p in changed) == sorted((*course.ANSWER_PATHS, *course.ANSWER_FILES))
     for name in course.ANSWER_PATHS:
         assert oct((tmp_path / name).stat().st_mode & 0o777) == "0o750"
+    for name in course.ANSWER_FILES:  # the checkout's gradebook: every test cell's source, hidden tests included
+        assert oct((tmp_path / name).stat().st_mode & 0o777) == "0o640"
     assert oct((tmp_path / "autograder").stat().st_mode & 0o777) == "0o755"  # servers import it
     assert course.wall_off_answers(s) == []  # idempotent
+
+
+def test_reference_does_not_import_on_users_servers(tmp_path):
+    """Server mode's users' servers have hub/student_shims first on their path: `import reference` fails, saying
+    why, even where the checkout's walled-off `reference/` would import as an empty namespace package."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "hub" / "student_shims")}
+    done = subprocess.run([sys.executable, "-c", "import reference"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode != 0 and "ImportError: the reference implementation is for the graders only" in done.stderr
+    config = (REPO / "jupyterhub_config.py").read_text()
+    assert 'spawner.environment["PYTHONPATH"] = USER_PYTHONPATH' in config
+    assert '"PYTHONPATH": SERVER_PYTHONPATH' in config  # formgrader (the grader) keeps the real one
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="runs the copy as another account, which needs root")
