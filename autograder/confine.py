@@ -38,6 +38,9 @@ SYSCALLS = {"x86_64": {"pivot_root": 155, "capset": 126}, "aarch64": {"pivot_roo
 DEVICES = ("null", "zero", "full", "random", "urandom")
 JOB_SLOTS = "/.job"  # mount points where a job's folders wait while the workspace is swapped out
 JOB_SLOT_COUNT = 4
+# the runtime's folders that lie under /tmp (a checkout or venv in a temp dir): a job's fresh /tmp would cover them,
+# so each job moves them aside and back; set by confine_worker, inherited by every job forked after it
+_runtime_under_tmp: list[str] = []
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -181,6 +184,9 @@ def confine_worker(workspace: str, hidden_modules: tuple[str, ...]) -> None:
         os.symlink(target, os.path.join(root, "dev", name))
     for path in ("/proc", "/tmp", "/dev/shm") + tuple(f"{JOB_SLOTS}/{i}" for i in range(JOB_SLOT_COUNT)):
         _mount_point(root, path, True)
+    _runtime_under_tmp[:] = [t for t in tops if _covered(t, ["/tmp"])]
+    for i, path in enumerate(_runtime_under_tmp):
+        _mount_point(root, f"{JOB_SLOTS}/runtime{i}", os.path.isdir(path))
     # not recursive: the zygotes' own roots are mounted inside the workspace
     _bind(workspace, _mount_point(root, workspace, True), read_only=False, recursive=False)
     os.makedirs(root + "/.old")
@@ -218,7 +224,12 @@ def mount_job(workspace: str, writable: list[str]) -> None:
         # containers, which mask parts of it): /proc then stays an empty folder, which is no less private
         if os.geteuid() == 0 and not _in_user_namespace():
             raise
+    kept = [(path, f"{JOB_SLOTS}/runtime{i}") for i, path in enumerate(_runtime_under_tmp)]
+    for path, slot in kept:
+        _mount(path, slot, None, MS_MOVE)  # a move keeps the bind read-only, with its masks
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=256m")
+    for path, slot in kept:
+        _mount(slot, _mount_point("", path, os.path.isdir(slot)), None, MS_MOVE)
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     os.makedirs(workspace, mode=0o755, exist_ok=True)  # under /tmp (the usual case) it is gone with the old /tmp
     _mount("tmpfs", workspace, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4k")
