@@ -13,7 +13,7 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # feedback keeps them by default). The hub's course configuration copies this file's settings (hub/course.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "hub.feedback.ClearHiddenTests",  # nbgrader's, without a false-alarm warning
 ]
 # Every nbgrader HTML page (feedback, formgrader's submission view) gets nbconvert's CSS header plus output that
 # wraps at the page width (hub/feedback.py). The template's own CSS header runs after every configured preprocessor

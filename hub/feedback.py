@@ -2,11 +2,14 @@
 error text wraps at the page width, so a failure message reads whole at 1,000 px instead of running off as one
 long line in a box that scrolls sideways.
 
-Named in nbgrader_config.py (`HTMLExporter.preprocessors`), which the hub's course configuration copies."""
+Also nbgrader's ClearHiddenTests for feedback, without its false alarm. Both are named in nbgrader_config.py
+(`HTMLExporter.preprocessors`, `GenerateFeedback.preprocessors`), which the hub's course configuration copies."""
 
 from __future__ import annotations
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests as StockClearHiddenTests
+from traitlets import List
 
 # Classic template markup: <div class="output_subarea output_text output_error"><pre>...</pre></div>.
 WRAP_OUTPUT_CSS = """
@@ -29,3 +32,11 @@ class WrappingCSSHTMLHeader(CSSHTMLHeaderPreprocessor):
         nb, resources = super().preprocess(nb, resources)
         resources["inlining"]["css"].append(WRAP_OUTPUT_CSS)
         return nb, resources
+
+
+class ClearHiddenTests(StockClearHiddenTests):
+    """nbgrader's ClearHiddenTests, quiet. nbconvert's HTML exporter configures `NbConvertBase.display_data_priority`
+    for every preprocessor; nbgrader's have the trait but do not declare it configurable, so each Generate Feedback
+    logged "Config option `display_data_priority` not recognized by `ClearHiddenTests`" first thing."""
+
+    display_data_priority = List(StockClearHiddenTests.display_data_priority.default_value).tag(config=True)

@@ -63,4 +63,4 @@ def test_formgrader_gets_the_repository_course_config():
     expected.setdefault("CourseDirectory", {}).update({"course_id": "line-to-word", "root": "/srv/course"})
     expected |= {"Exchange": {"root": "/srv/nbgrader/exchange"}, "ExchangeCollect": {"check_owner": False}}
     assert config == expected
-    assert "nbgrader.preprocessors.ClearHiddenTests" in config["GenerateFeedback"]["preprocessors"]
+    assert "hub.feedback.ClearHiddenTests" in config["GenerateFeedback"]["preprocessors"]
