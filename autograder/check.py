@@ -23,7 +23,7 @@ from typing import Iterator, TextIO
 import nbformat
 from nbformat import NotebookNode
 
-from autograder.probing import ProbeStage, probe_cells
+from autograder.judge import ProbeStage, probe_cells
 
 SOURCE = Path(__file__).resolve().parents[1] / "source"  # this course's source notebooks
 CHECK_CELL_TIMEOUT = 10.0  # seconds: a self-learner waiting at a terminal should hear about a stuck loop quickly

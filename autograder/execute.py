@@ -1,8 +1,8 @@
 """The executor: run a sanitized notebook's cells in a fresh, confined process forked from a pre-imported worker.
 
-The grading process never runs student code. `WorkerPool` starts `workers` zygotes (`autograder.sandbox`), each
+The grading process never runs student code. `WorkerPool` starts `workers` zygotes (`autograder.student.zygote`), each
 with numpy and IPython imported and, unless told otherwise, confined in Linux namespaces where only the runtime
-and the pool's `workspace` exist (`autograder.confine`); every job's working copy lives under that workspace.
+and the pool's `workspace` exist (`autograder.student.confine`); every job's working copy lives under that workspace.
 `run(job)` borrows an idle zygote, which forks one child for the job. When that
 child dies, or is killed at a hard limit, in the middle of cell k, cell k gets an error output and a fresh child
 replays the cells that succeeded before k (silently) and goes on with k + 1: one bad cell costs that cell.
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.sandbox import Blocked, preload_walks
+from autograder.student.zygote import Blocked, preload_walks
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -93,7 +93,7 @@ class _Zygote:
     """One pre-imported worker process and its pipes (used by one job at a time)."""
 
     def __init__(self, walks: list[str], workspace: Path, confine: bool) -> None:
-        argv = [sys.executable, "-m", "autograder.sandbox", "--workspace", str(workspace)]
+        argv = [sys.executable, "-m", "autograder.student.zygote", "--workspace", str(workspace)]
         argv += ["--confine"] * confine + [f"--walk-{w}" for w in walks]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
                                      env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})

@@ -147,7 +147,7 @@ def keep_written_files(workdir: Path, dest: Path) -> None:
 def probe_stage(seed: int):
     """The probe stage, when the course's probe modules are installed; plain notebooks need none."""
     try:
-        from autograder.probing import ProbeStage
+        from autograder.judge import ProbeStage
     except ImportError:
         return None
     return ProbeStage(seed=seed)

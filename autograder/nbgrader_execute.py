@@ -3,8 +3,8 @@
 `nbgrader autograde` and formgrader's Autograde button run every submission in a Jupyter kernel as the grading
 account, which can read `source/` and write the gradebook. Listed in `Autograde.autograde_preprocessors` (the
 repository's nbgrader_config.py, which the hub's course copies), this preprocessor runs the notebook as `grade`
-does instead: confined in namespaces (`autograder.confine`), with the probes' inputs drawn here and their reports
-judged here, outside the student's process. nbgrader's own preprocessors before and after it (sanitize, record,
+does instead: confined in namespaces (`autograder.student.confine`), with the probes' inputs drawn here and their
+reports judged here, outside the student's process. nbgrader's own preprocessors before and after it (sanitize, record,
 late penalties) are unchanged.
 """
 from __future__ import annotations

@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder import wire
-from autograder.wire import Rng, Unsupported
+from autograder.student import wire
+from autograder.student.wire import Rng, Unsupported
 
 __all__ = ["Case", "Spec", "Rng", "judge", "compare_default", "compare_close", "compare_exact", "show",
            "same_result", "quietly", "naming_mistakes", "arguments", "parameters"]

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import wire
+from autograder.student import wire
 from autograder.check import find_assignment, restore, working_copy
 from autograder.execute import GRADING_ENV, ExecJob, Limits
-from autograder.probing import draw_cases, probe_cells, specs_by_name, verdict_for
+from autograder.judge import draw_cases, probe_cells, specs_by_name, verdict_for
 
 from .helpers import SOURCE
 

@@ -25,9 +25,9 @@ def _without(nb, grade_id):
 
 FAKE_PROBE_MODULE = (
     "import sys, types\n"
-    "fake = types.ModuleType('autograder.probe')\n"
+    "fake = types.ModuleType('autograder.student.probe')\n"
     "fake.probe = lambda name, fn: print(f'{name}: 4/4 cases match the reference (seed 1)')\n"
-    "sys.modules['autograder.probe'] = fake\n"
+    "sys.modules['autograder.student.probe'] = fake\n"
     "def normal_equation(x, y):\n    return 0.0, 0.5\n")
 
 ATTACKS = {  # name -> (question it targets, notebook edit)
@@ -39,7 +39,7 @@ ATTACKS = {  # name -> (question it targets, notebook edit)
     "an object whose __eq__ is always true": ("predict", lambda nb: edit_cell(nb, "predict", (
         "class Anything(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
         "def predict(w, b, x):\n    return np.zeros(np.shape(x)).view(Anything) if np.ndim(x) else 1.0\n"))),
-    "a fake autograder.probe in sys.modules": ("normal_equation",
+    "a fake autograder.student.probe in sys.modules": ("normal_equation",
                                                lambda nb: edit_cell(nb, "normal_equation", FAKE_PROBE_MODULE)),
     "a student-defined probe function": ("predict", lambda nb: edit_cell(nb, "predict", (
         "def probe(name, fn):\n    print(name + ': 4/4 cases match the reference')\n" + VISIBLE_PREDICT))),

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder import wire
-from autograder.probe import encode_outputs, report, run_cases
-from autograder.probing import FAILURE, ProbeStage, draw_cases, verdict_for
+from autograder.student import wire
+from autograder.student.probe import encode_outputs, report, run_cases
+from autograder.judge import FAILURE, ProbeStage, draw_cases, verdict_for
 from reference import line, sampling
 
 
@@ -142,7 +142,7 @@ def test_a_cell_that_already_failed_keeps_its_error(tmp_path):
 
 
 def test_fallback_without_grader_raises_the_same_message(monkeypatch):
-    from autograder.probe import probe
+    from autograder.student.probe import probe
 
     monkeypatch.delenv("L2W_PROBE_DIR", raising=False)
     probe("mse", line.mse)

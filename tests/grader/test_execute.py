@@ -128,7 +128,7 @@ def test_blocked_modules_and_paths(pool, unconfined, secret, confined):
     chosen = pool if confined else unconfined
     result = run(chosen, job_dir(chosen), "import reference", "import autograder.specs",
                  f"open({str(secret / 'answers.txt')!r}).read()", f"import os\nos.listdir({str(secret)!r})",
-                 "import autograder.wire",  # a sibling of the blocked modules, preloaded in every worker
+                 "import autograder.student.wire",  # a sibling of the blocked modules, preloaded in every worker
                  f"os.path.exists({str(secret)!r})")  # os.stat: no audit event
     cells = result.nb.cells
     assert kinds(cells[0]) == ["ImportError"] and kinds(cells[1]) == ["ImportError"]
@@ -161,7 +161,7 @@ def test_runs_as_nobody_when_root(unconfined, tmp_path_factory):
 
 def test_hidden_modules_inside_the_bound_runtime_are_masked(tmp_path, monkeypatch):
     """A non-editable install puts `reference` in site-packages, which a confined worker binds: it gets masked."""
-    from autograder.confine import _hidden_inside
+    from autograder.student.confine import _hidden_inside
 
     site = tmp_path / "site-packages"
     (site / "reference").mkdir(parents=True)

@@ -1,8 +1,8 @@
 """The student's side of the executor: a pre-imported worker ("zygote") that forks one confined child per job.
 
-The grading process starts one zygote per worker with `python -m autograder.sandbox --workspace DIR`. The zygote
+The grading process starts one zygote per worker with `python -m autograder.student.zygote --workspace DIR`. The zygote
 imports numpy and IPython once, then (with `--confine`) moves into namespaces of its own where only the runtime
-and DIR exist (`autograder.confine`), then reads jobs as JSON lines on stdin. For each job it forks a child that
+and DIR exist (`autograder.student.confine`), then reads jobs as JSON lines on stdin. For each job it forks a child that
 confines itself further (its own PID, mount and IPC namespaces where only its own folders are left, resource
 limits, an audit hook, no capabilities, an unprivileged user when the grader is root) and runs the cells through
 a real IPython InteractiveShell, streaming one JSON message per cell back through a pipe. The zygote relays those
@@ -31,7 +31,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from autograder import confine
+from autograder.student import confine
 
 # Student code must not start BLAS threads that outlive a fork or fight over the two cores.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -49,7 +49,7 @@ class Blocked:
     """What the student's process may not import or open."""
 
     # the grader's reference solutions and the judge's modules: importing them would leak the answers
-    modules: tuple[str, ...] = ("reference", "autograder.spec", "autograder.specs", "autograder.probing")
+    modules: tuple[str, ...] = ("reference", "autograder.spec", "autograder.specs", "autograder.judge")
     # absolute paths (files or directories) the student's process may not open: source/, the gradebook, reference/
     paths: tuple[str, ...] = ()
 
@@ -426,7 +426,8 @@ def preload_stdlib() -> None:
 
 # What student code and the probe import: in every zygote, so no child pays for them (matplotlib's font cache
 # would otherwise be rebuilt in each child's fresh MPLCONFIGDIR).
-PRELOAD_PACKAGES = ("numpy", "IPython", "autograder.probe", "autograder.wire", "matplotlib.pyplot", "ipywidgets")
+PRELOAD_PACKAGES = ("numpy", "IPython", "autograder.student.probe", "autograder.student.wire", "matplotlib.pyplot",
+                    "ipywidgets")
 WALKED_PACKAGES = ("numpy", "IPython", "matplotlib", "ipywidgets")  # every submodule, when the student cannot read
 
 
@@ -545,9 +546,9 @@ def zygote(walks: list[str], workspace: str, confined: bool) -> None:
 def main(argv: list[str]) -> None:
     import argparse
 
-    args = argparse.ArgumentParser(prog="python -m autograder.sandbox")
+    args = argparse.ArgumentParser(prog="python -m autograder.student.zygote")
     args.add_argument("--workspace", required=True, help="the folder every job's working copy lives under")
-    args.add_argument("--confine", action="store_true", help="namespaces around every job (autograder.confine)")
+    args.add_argument("--confine", action="store_true", help="namespaces around every job (autograder.student.confine)")
     args.add_argument("--walk-stdlib", action="store_true", help="import the whole standard library first")
     args.add_argument("--walk-packages", action="store_true", help="import every submodule of the packages first")
     options = args.parse_args(argv)

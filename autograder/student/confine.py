@@ -1,6 +1,6 @@
 """Linux namespaces around the student's process: it sees its own working copy and the runtime, nothing else.
 
-Two steps, both on the student's side of the executor (`autograder.sandbox`):
+Two steps, both on the student's side of the executor (`autograder.student.zygote`):
 
 `confine_worker(workspace)`, once in each zygote, after it has imported numpy and IPython:
     new mount and network namespaces (for an ordinary user inside a new user namespace, where it holds the

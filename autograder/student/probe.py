@@ -16,7 +16,7 @@ import os
 import secrets
 from pathlib import Path
 
-from autograder import wire
+from autograder.student import wire
 
 PROBE_DIR = "L2W_PROBE_DIR"
 PROBE_SEED = "L2W_PROBE_SEED"
@@ -71,7 +71,7 @@ def report(name: str, fn, folder: Path) -> None:
 
 def check_here(name: str, fn) -> None:
     """Fallback without a grader: draw, run, compare here; AssertionError with the student's message."""
-    from autograder.probing import draw_cases, verdict_for  # the grader's side: only outside real grading
+    from autograder.judge import draw_cases, verdict_for  # the grader's side: only outside real grading
 
     seed = int(os.environ.get(PROBE_SEED) or secrets.randbits(32))
     spec, cases, cases_text = draw_cases(name, seed)

@@ -20,7 +20,7 @@ import numpy as np
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
-from autograder import wire
+from autograder.student import wire
 from autograder.spec import Case, Spec, judge, read_outputs
 
 PROBE_CALL = re.compile(r"""^\s*probe\(\s*["'](?P<name>[A-Za-z_][A-Za-z0-9_]*)["']""", re.MULTILINE)
