@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from hub.harness import Hub
+from hub.settings import REPO
 import tiny_course
+
+
+@pytest.fixture
+def checkout_reachable_by_everyone():
+    """Server mode runs every account's server from this checkout (its venv, `hub/`, `autograder/`), so every
+    folder above it must let other users through, as it does under /srv or /opt. A fresh clone in a private (0700)
+    temp dir does not: the test grants o+x (pass through, not list) on those folders and takes it back after."""
+    granted = []
+    for folder in [REPO, *REPO.parents]:
+        mode = folder.stat().st_mode
+        if not mode & 0o001:
+            os.chmod(folder, (mode & 0o7777) | 0o001)
+            granted.append((folder, mode))
+    yield
+    for folder, mode in granted:
+        os.chmod(folder, mode & 0o7777)
 
 
 @pytest.fixture

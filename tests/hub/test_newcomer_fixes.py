@@ -67,7 +67,7 @@ def test_reference_does_not_import_on_users_servers(tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="runs the copy as another account, which needs root")
-def test_every_account_runs_the_public_copy_of_a_private_python(tmp_path):
+def test_every_account_runs_the_public_copy_of_a_private_python(checkout_reachable_by_everyone):
     """The copy `make hub` gives servers when the venv's Python is private to root: `nobody` runs it, with the
     venv's packages, and nbconvert's HTML export (formgrader's submission view, feedback) works in it."""
     dest = Path(tempfile.mkdtemp(prefix="l2w-python-", dir="/tmp"))

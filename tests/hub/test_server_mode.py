@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="server mode creates s
 
 
 @pytest.fixture
-def server_hub(make_hub):
+def server_hub(make_hub, checkout_reachable_by_everyone):
     # Outside pytest's private (0700) temp dirs: every account must reach the config, exchange and its home.
     base = Path(tempfile.mkdtemp(prefix="l2w-server-", dir="/tmp"))
     base.chmod(0o755)
