@@ -177,21 +177,16 @@ def wall_off_answers(s: HubSettings) -> list[Path]:
     account's group, so students (other users) cannot list or read them, while the grader (formgrader's autograde,
     whose hidden tests compare against `reference`) still can. Returns the paths changed."""
     gid = pwd.getpwnam(s.grader_user).pw_gid
+    folders = {*(REPO / name for name in ANSWER_PATHS), s.source_dir}
+    wanted = [(path, 0o750) for path in folders if path.is_dir()]
+    wanted += [(path, 0o640) for path in (REPO / name for name in ANSWER_FILES) if path.is_file()]
     changed = []
-    for path in {*(REPO / name for name in ANSWER_PATHS), s.source_dir}:
-        if path.is_dir():
-            st = path.stat()
-            if st.st_gid != gid or st.st_mode & 0o7777 != 0o750:
-                os.chown(path, -1, gid)
-                os.chmod(path, 0o750)
-                changed.append(path)
-    for path in (REPO / name for name in ANSWER_FILES):
-        if path.is_file():
-            st = path.stat()
-            if st.st_gid != gid or st.st_mode & 0o7777 != 0o640:
-                os.chown(path, -1, gid)
-                os.chmod(path, 0o640)
-                changed.append(path)
+    for path, mode in wanted:
+        st = path.stat()
+        if st.st_gid != gid or st.st_mode & 0o7777 != mode:
+            os.chown(path, -1, gid)
+            os.chmod(path, mode)
+            changed.append(path)
     return changed
 
 
