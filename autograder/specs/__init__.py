@@ -3,7 +3,7 @@
 import importlib
 import importlib.util
 
-RUNGS = ("line", "bend", "stack", "attention", "block", "sampling", "rlhf")
+RUNGS = ("tokens", "line", "bend", "stack", "attention", "block", "sampling", "rlhf", "transformer")
 
 
 def _collect() -> list:
