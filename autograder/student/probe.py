@@ -33,10 +33,12 @@ def probe(name: str, fn) -> None:
 
 def run_cases(fn, cases_text: str) -> list[dict]:
     """``[{"ok": value} | {"error": "Type: message"}, ...]``, one per case, each on freshly decoded inputs."""
-    count = len(json.loads(cases_text)["cases"])
+    raw = wire.parse(cases_text)["cases"]
     outputs = []
-    for i in range(count):
-        case = wire.loads(cases_text)["cases"][i]  # a fresh copy: an in-place edit cannot leak into the next case
+    for item in raw:
+        # decoded per case from the parsed JSON, which the student never sees: every call gets fresh inputs, so an
+        # in-place edit cannot leak into the next case (and the file is parsed once, not once per case)
+        case = wire.decode(item)
         try:
             outputs.append({"ok": fn(*case["args"], **case["kwargs"])})
         except Exception as err:

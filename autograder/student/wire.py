@@ -136,14 +136,19 @@ def dumps(value) -> str:
     return json.dumps(encode(value), allow_nan=True)
 
 
-def loads(text, limit: int | None = None):
-    """The value of wire text; `limit` (bytes) bounds what the grader is willing to parse."""
+def parse(text, limit: int | None = None):
+    """The plain JSON structure of wire text, tags not yet decoded; `limit` (bytes) bounds what is parsed."""
     if limit is not None and len(text) > limit:
         raise WireError(f"payload of {len(text)} bytes is over the {limit}-byte limit")
     try:
-        obj = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError) as err:
         raise WireError(f"not valid JSON: {err}") from None
+
+
+def loads(text, limit: int | None = None):
+    """The value of wire text; `limit` (bytes) bounds what the grader is willing to parse."""
+    obj = parse(text, limit)
     try:
         return decode(obj)
     except RecursionError:

@@ -23,6 +23,20 @@ def test_wire_round_trip_keeps_types_and_values():
     assert back["b"].dtype == np.int32 and back["c"] == 2.5 and type(back["d"]) is int
 
 
+def test_each_case_gets_fresh_inputs_that_an_in_place_edit_cannot_reach():
+    same = {"args": [np.array([1.0, 2.0]), [3.0]], "kwargs": {}}
+    text = json.dumps({"name": "f", "cases": [wire.encode(same)] * 3})
+
+    def edits_its_inputs(x, items):
+        seen = (x.tolist(), list(items))
+        x *= 10
+        items.append(0.0)
+        return seen
+
+    outputs = run_cases(edits_its_inputs, text)
+    assert [out["ok"] for out in outputs] == [([1.0, 2.0], [3.0])] * 3
+
+
 def test_rng_decodes_to_a_fresh_seeded_generator():
     text = wire.dumps({"rng": wire.Rng(5)})
     first, second = wire.loads(text)["rng"].random(), wire.loads(text)["rng"].random()
