@@ -15,14 +15,58 @@ import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat import NotebookNode
 from nbgrader import utils
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Comment, Gradebook, Grade, MissingEntry
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
                                     SaveAutoGrades)
+from sqlalchemy.orm import joinedload
 from traitlets.config import Config
 
 from autograder.sanitize import Chain
 
-RECORD = (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+
+class SaveAutoGradesAtOnce(SaveAutoGrades):
+    """SaveAutoGrades in one transaction per notebook: the same rows get the same values, by nbgrader's own rules.
+
+    Stock SaveAutoGrades looks each grade and comment up with its own query and commits after every cell; here
+    the submission's grades and comments are read in two queries and committed once (a kill in between leaves the
+    notebook's rows as they were, never half updated). `_add_score` and `_add_comment` keep nbgrader's logic.
+    """
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.student_id = resources["nbgrader"]["student"]
+        self.db_url = resources["nbgrader"]["db_url"]
+        self.gradebook = Gradebook(self.db_url)
+        with self.gradebook as gb:
+            submitted = gb.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
+            self._rows = {kind: {row.cell.name: row for row in gb.db.query(kind).options(joinedload(kind.cell))
+                                 .filter(kind.notebook_id == submitted.id)} for kind in (Grade, Comment)}
+            nb, resources = super(SaveAutoGrades, self).preprocess(nb, resources)
+            gb.db.commit()
+        return nb, resources
+
+    def _row(self, kind, cell):
+        name = cell.metadata["nbgrader"]["grade_id"]
+        try:
+            return self._rows[kind][name]
+        except KeyError:
+            raise MissingEntry(f"No such {kind.__name__.lower()}: {self.assignment_id}/{self.notebook_id}/{name}"
+                               f" of {self.student_id}") from None
+
+    def _add_score(self, cell, resources):
+        grade = self._row(Grade, cell)
+        grade.auto_score, _ = utils.determine_grade(cell, self.log)
+        # a manual grade, or no autograder score, means a person has to look (as SaveAutoGrades decides)
+        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+
+    def _add_comment(self, cell, resources):
+        comment = self._row(Comment, cell)
+        unchanged = cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell)
+        comment.auto_comment = "No response." if unchanged and not utils.is_task(cell) else None
+
+
+RECORD = (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGradesAtOnce, AssignLatePenalties,
           CheckCellMetadata)
 
 

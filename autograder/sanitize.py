@@ -9,23 +9,90 @@ changed!" warning, which it prints for every such cell of every honest submissio
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 from nbformat import NotebookNode
-from nbgrader.api import MissingEntry
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, OverwriteCells,
                                     OverwriteKernelspec)
+from nbgrader.preprocessors.base import NbGraderPreprocessor
 from nbgrader.utils import is_locked
 from traitlets.config import Config
 
 
+class SourceSnapshot:
+    """The source side of the gradebook for one notebook, read once: what OverwriteCells looks up, cell by cell.
+
+    Answers `find_notebook`, `find_source_cell` and `find_graded_cell` as nbgrader's Gradebook does (MissingEntry
+    included) from plain copies of the rows. An assignment's source cells do not change while it is graded, so one
+    read serves every submission of the batch instead of two queries per cell per submission.
+    """
+
+    def __init__(self, gb: Gradebook, notebook: str, assignment: str):
+        self.name = notebook
+        try:
+            source = gb.find_notebook(notebook, assignment)
+        except MissingEntry:
+            self.missing = f"No such notebook: {assignment}/{notebook}"
+            source = SimpleNamespace(source_cells=[], grade_cells=[], solution_cells=[], task_cells=[])
+        else:
+            self.missing = None
+        self.source_cells = [_copy(c, "name", "cell_type", "locked", "checksum", "source") for c in source.source_cells]
+        self.grade_cells = [_copy(c, "name", "max_score") for c in source.grade_cells]
+        self.task_cells = [_copy(c, "name", "max_score") for c in source.task_cells]
+        self.solution_cells = [_copy(c, "name") for c in source.solution_cells]
+        self._source = {c.name: c for c in self.source_cells}
+        self._graded = {c.name: c for c in self.grade_cells + self.task_cells}
+
+    def find_notebook(self, notebook: str, assignment: str):
+        if self.missing:
+            raise MissingEntry(self.missing)
+        return self
+
+    def find_source_cell(self, name: str, notebook: str, assignment: str):
+        return _lookup(self._source, name, f"No such source cell: {assignment}/{notebook}/{name}")
+
+    def find_graded_cell(self, name: str, notebook: str, assignment: str):
+        return _lookup(self._graded, name, f"No such graded cell: {assignment}/{notebook}/{name}")
+
+
+def _copy(row, *names) -> SimpleNamespace:
+    return SimpleNamespace(**{name: getattr(row, name) for name in names})
+
+
+def _lookup(rows: dict, name: str, missing: str):
+    try:
+        return rows[name]
+    except KeyError:
+        raise MissingEntry(missing) from None
+
+
 class RestoreReleasedCells(OverwriteCells):
-    """OverwriteCells that tells an edited locked cell from one that is as released.
+    """OverwriteCells that tells an edited locked cell from one that is as released, reading the source once.
 
     The gradebook keeps a test cell's checksum with its hidden tests in; the student got it with them cut out, so
     the checksums always differ and OverwriteCells warns of a change nobody made. Such a cell gets its full
     source back first; a cell the student really edited still gets the warning, and is restored as before.
+    The source cells come from a `SourceSnapshot` per notebook, kept for the life of this preprocessor (one batch).
     """
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.db_url = resources["nbgrader"]["db_url"]
+        snapshots = self.__dict__.setdefault("_snapshots", {})
+        key = (self.db_url, self.assignment_id, self.notebook_id)
+        if key not in snapshots:
+            with Gradebook(self.db_url) as gb:
+                snapshots[key] = SourceSnapshot(gb, self.notebook_id, self.assignment_id)
+        self.gradebook = snapshots[key]
+        # OverwriteCells.preprocess without its own Gradebook session: the cells, then the missing ones
+        nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
+        if self.add_missing_cells:
+            nb, resources = self.add_missing_grade_cells(nb, resources)
+            nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
 
     def preprocess_cell(self, cell, resources, cell_index):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

@@ -73,9 +73,26 @@ def both(tmp_path_factory):
     return stock, ours
 
 
+def review_state(root: Path) -> dict[tuple[str, str, str, str], object]:
+    """What else the autograder writes: each grade's needs_manual_grade and each comment's auto_comment."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        notebooks = [(s.student_id, n) for a in ("ps1", "ps2") for s in gb.assignment_submissions(a) for n in s.notebooks]
+        return {**{(student, n.name, g.name, "needs_manual_grade"): g.needs_manual_grade
+                   for student, n in notebooks for g in n.grades},
+                **{(student, n.name, c.name, "auto_comment"): c.auto_comment
+                   for student, n in notebooks for c in n.comments}}
+
+
 def test_every_cell_scores_what_stock_nbgrader_gives(both):
     stock, ours = both
     assert scores(ours) == scores(stock)
+
+
+def test_every_cell_is_left_for_review_and_commented_as_stock_nbgrader_leaves_it(both):
+    stock, ours = both
+    expected = review_state(stock)
+    assert any(expected.values()), "the test files should include cells that need a person, and 'No response.'"
+    assert review_state(ours) == expected
 
 
 @pytest.mark.parametrize("root", [0, 1], ids=["stock", "ours"])
