@@ -92,9 +92,9 @@ SANDBOX_MODES = ("required", "optional", "off")
 class _Zygote:
     """One pre-imported worker process and its pipes (used by one job at a time)."""
 
-    def __init__(self, walks: list[str], workspace: Path, confine: bool) -> None:
+    def __init__(self, walks: list[str], workspace: Path, confine: bool, light: bool = False) -> None:
         argv = [sys.executable, "-m", "autograder.student.zygote", "--workspace", str(workspace)]
-        argv += ["--confine"] * confine + [f"--walk-{w}" for w in walks]
+        argv += ["--confine"] * confine + ["--light"] * light + [f"--walk-{w}" for w in walks]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
                                      env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
         self.ready: dict | None = None  # the zygote's first message: {"ready": pid, "confined": bool, "why": str}
@@ -131,11 +131,13 @@ class WorkerPool:
     """Pre-forked workers with numpy/IPython imported; `run` is thread-safe and blocking.
 
     Every job's `cwd` (and probe folder) must lie under `workspace`, a private folder the pool creates and removes:
-    a confined worker sees nothing else of the machine's files. `sandbox` is one of SANDBOX_MODES.
+    a confined worker sees nothing else of the machine's files. `sandbox` is one of SANDBOX_MODES. `light` workers
+    leave matplotlib out of the preload (it is imported at a widget's first drawing, which grading skips): for
+    one quick check, where the preload is what the learner waits for.
     """
 
     def __init__(self, workers: int | None = None, run_as: str | None = None, blocked: Blocked = Blocked(),
-                 sandbox: str = "required"):
+                 sandbox: str = "required", light: bool = False):
         if sandbox not in SANDBOX_MODES:
             raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}, not {sandbox!r}")
         self.workers = workers or os.cpu_count() or 1
@@ -143,6 +145,7 @@ class WorkerPool:
         self.run_as = run_as if run_as is not None else ("nobody" if os.geteuid() == 0 else "")
         self.blocked = blocked  # sent with every job: may be set after the workers started, before `run`
         self.sandbox = sandbox
+        self.light = light
         self.workspace = Path(tempfile.mkdtemp(prefix="l2w-pool-")).resolve()
         self.workspace.chmod(0o711)  # an unconfined unprivileged student process reaches its own folders, no more
         # a student user that cannot read the interpreter or the packages needs them all imported beforehand
@@ -154,7 +157,7 @@ class WorkerPool:
             self._add()
 
     def _add(self) -> None:
-        zygote = _Zygote(self._walks, self.workspace, confine=self.sandbox != "off")
+        zygote = _Zygote(self._walks, self.workspace, confine=self.sandbox != "off", light=self.light)
         with self._lock:
             self._all.append(zygote)
         self._idle.put(zygote)

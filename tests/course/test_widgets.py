@@ -69,3 +69,18 @@ def test_untouched_release_widgets_ask_for_the_functions(tmp_path, assignment):
     executed, _ = execute_in_kernel(nb_path)
     text = str(executed.metadata.get("widgets", {}))
     assert "Implement `" in text and "Traceback" not in str([c.get("outputs") for c in executed.cells])
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_grading_never_imports_matplotlib(assignment):
+    """Only a drawing imports matplotlib (inside the function that draws): grading skips the widgets' first
+    drawing, so a check's worker need not preload it (`WorkerPool(light=True)`) and no notebook waits for it."""
+    import ast
+
+    nb = load_release(assignment)
+    top_level = [(cell.metadata.get("nbgrader", {}).get("grade_id"), ast.unparse(node))
+                 for cell in nb.cells if cell.cell_type == "code"
+                 for node in ast.parse(cell.source).body if isinstance(node, (ast.Import, ast.ImportFrom))
+                 and any("matplotlib" in name for name in [getattr(node, "module", None) or ""]
+                         + [alias.name for alias in node.names])]
+    assert not top_level, f"{assignment} imports matplotlib at the top of a cell: {top_level}"

@@ -171,3 +171,13 @@ def test_hidden_modules_inside_the_bound_runtime_are_masked(tmp_path, monkeypatc
     (outside / "reference").mkdir(parents=True)
     monkeypatch.setattr("sys.path", [str(site), str(outside)])
     assert _hidden_inside([str(site)], ("reference", "autograder.spec")) == [str((site / "reference").resolve())]
+
+
+def test_a_light_worker_leaves_matplotlib_to_the_first_drawing(unconfined):
+    """`check`'s worker (light) has not imported matplotlib before the job; a job that draws still can."""
+    with WorkerPool(workers=1, run_as="", sandbox="off", light=True) as light:
+        for worker, preloaded in ((light, False), (unconfined, True)):
+            result = run(worker, job_dir(worker), "import sys\nprint('matplotlib' in sys.modules)",
+                         "from matplotlib.figure import Figure\nprint(type(Figure()).__name__)")
+            assert result.status == "ok"
+            assert [cell.outputs[0].text for cell in result.nb.cells] == [f"{preloaded}\n", "Figure\n"]
