@@ -1,4 +1,5 @@
-"""How close reference.attention.attention comes to the floor set by its two matrix products.
+"""How close reference.attention.attention comes to the floor set by its two matrix products; and how long the
+rungs' heavier references take: train_bpe on 00_tokens' training text, gpt_forward of the small GPT at T = 256.
 
     python bench/reference.py [--T 512] [--d 64] [--heads 8] [--repeat 20]
 
@@ -22,6 +23,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reference.attention import attention, causal_mask  # noqa: E402
+from reference.tokens import train_bpe  # noqa: E402
+from reference.transformer import gpt_forward  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BPE_TEXT = ROOT / "source" / "00_tokens" / "forest.txt"
+SMALL_GPT = ROOT / "reference" / "smallgpt.json"
 
 TARGET_RATIO = 2.0
 
@@ -70,7 +77,32 @@ def main(argv=None):
         print(f"  {name:<32} {t * 1e3:8.2f} ms   ratio {t / floor:4.2f}  (target <= {TARGET_RATIO:g})")
     worst = max(plain, causal) / floor
     print(f"  {'within' if worst <= TARGET_RATIO else 'ABOVE'} target (worst ratio {worst:.2f})")
+    rungs(args.repeat)
     return 0
+
+
+def rungs(repeat):
+    """train_bpe on the text 00_tokens ships, gpt_forward of the small GPT 08_transformer ships, at T = 256."""
+    import json
+
+    text = BPE_TEXT.read_text(encoding="utf-8")
+    small = json.loads(SMALL_GPT.read_text())
+    params = {key: np.array(small[key]) for key in ("E", "P", "lnf_g", "lnf_b")}
+    params["blocks"] = [{k: np.array(v) for k, v in block.items()} for block in small["blocks"]]
+    V, T_max = params["E"].shape[0], params["P"].shape[0]
+    T = 256
+    if T_max < T:  # the shipped model's positions stop earlier: sinusoids continue them, as the notebook does
+        from reference.transformer import positional_encoding
+
+        params["P"] = positional_encoding(T, params["P"].shape[1])
+    ids = np.random.default_rng(0).integers(V, size=T)
+    (bpe_100, bpe_200), (forward,) = (best_times([lambda: train_bpe(text, 100), lambda: train_bpe(text, 200)],
+                                                 max(3, repeat // 4)),
+                                      best_times([lambda: gpt_forward(params, ids, small["n_heads"])], repeat))
+    print(f"train_bpe on {BPE_TEXT.name} ({len(text.encode('utf-8'))} bytes), best of {max(3, repeat // 4)}")
+    print(f"  100 merges {bpe_100 * 1e3:8.1f} ms    200 merges {bpe_200 * 1e3:8.1f} ms")
+    print(f"gpt_forward of the small GPT ({len(params['blocks'])} blocks, d = {params['E'].shape[1]}, "
+          f"V = {V}) at T = {T}, best of {repeat}: {forward * 1e3:8.2f} ms")
 
 
 if __name__ == "__main__":
