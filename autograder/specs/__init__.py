@@ -3,7 +3,8 @@
 import importlib
 import importlib.util
 
-RUNGS = ("tokens", "line", "bend", "stack", "attention", "block", "sampling", "rlhf", "transformer")
+RUNGS = ("tokens", "line", "bend", "stack", "attention", "block", "sampling", "rlhf", "transformer", "training",
+         "preferences", "context")
 
 
 def _collect() -> list:
