@@ -174,6 +174,7 @@ def _rrf_cases(rng):
         Case(([[3, 1], [7], []],)),  # every document that appears anywhere, once
         Case(([[0, 2, 3, 1], [3, 1, 2, 0], [1, 0, 2, 3]],), {"k": 10}),  # equal up to round-off: still a tie
         Case(([[4, 2, 0]],), {"k": 0}),
+        Case(([[0, 2, 1], [3, 4, 1]],), {"k": 0}),  # k matters: with k = 0 a single top rank beats two thirds
     ]
     for n in (2, 3, 4):
         rankings = [[int(i) for i in rng.permutation(6)[: int(rng.integers(2, 6))]] for _ in range(n)]
