@@ -27,7 +27,7 @@ def _round(x):
 
 def _cos_cases(rng):
     cases = [
-        Case((np.array([1.0, 0.0]), np.array([[1.0, 1.0], [0.0, 2.0], [-3.0, 0.0]]))),
+        Case((np.array([2.0, 0.0]), np.array([[1.0, 1.0], [0.0, 2.0], [-3.0, 0.0]]))),
         Case((np.array([3.0, 4.0]), np.array([[6.0, 8.0], [4.0, -3.0], [1.0, 1.0]]))),  # rows of different lengths
         Case((np.array([1, 2, 2]), np.array([[2, 1, 0], [10, 0, 0]]))),  # integer entries
         Case((np.array([0.5, -1.0, 2.0]), np.array([[0.5, -1.0, 2.0]]))),  # one document, q itself
@@ -136,9 +136,12 @@ def _bm25(query, docs, k1=1.5, b=0.75, idf="plus one", norm=True, df_occurrences
     for t in (sorted(set(query)) if query_set else query):
         tf = np.array([doc.count(t) for doc in docs], dtype=float)
         df = tf.sum() if df_occurrences else np.count_nonzero(tf)
-        weight = {"plus one": math.log(1 + (N - df + 0.5) / (df + 0.5)),
-                  "no one": math.log((N - df + 0.5) / (df + 0.5)),
-                  "N over df": math.log(N / df) if df else 0.0}[idf]
+        if idf == "no one":
+            weight = np.log((N - df + 0.5) / (df + 0.5))  # NaN once df > N + 0.5, as the student's would be
+        elif idf == "N over df":
+            weight = np.log(N / df) if df else 0.0
+        else:
+            weight = math.log(1 + (N - df + 0.5) / (df + 0.5))
         top = tf * (k1 + 1) if saturate else tf
         scores += weight * np.divide(top, tf + K, out=np.zeros(N), where=tf > 0)
     return scores
@@ -205,10 +208,10 @@ def _rrf_mistakes(case):
     rankings, k = arguments(case, "rankings", "k", k=60)
     yield "ranks counted from 0: the top document of a ranking adds 1 / (k + 1)", \
         lambda: _rrf(rankings, k, start=0)
-    yield "ties by the higher index: equal scores (within 1e-12) go to the lower document index", \
-        lambda: _rrf(rankings, k, higher_first=True)
     yield ("compared scores exactly: 1/(k+a) + 1/(k+b) + ... summed in another order can differ by 1e-17; treat "
            "scores within 1e-12 as ties, lower index first"), lambda: _rrf(rankings, k, exact_ties=True)
+    yield "ties by the higher index: equal scores (within 1e-12) go to the lower document index", \
+        lambda: _rrf(rankings, k, higher_first=True)
     yield "kept only documents in every ranking: a document missing from a ranking just adds nothing for it", \
         lambda: _rrf(rankings, k, all_rankings=True)
     yield "left out k: each ranking adds 1 / (k + rank)", lambda: _rrf(rankings, k, no_k=True)
@@ -268,6 +271,8 @@ def _context_mistakes(case):
     yield "ignored the context: run the model on context_ids followed by question_ids", lambda: _run(model, q)
     yield "returned logits: softmax them into probabilities", lambda: forward(model, c + q)
     yield "ran the model on the context alone: the question follows it", lambda: _run(model, c)
+    yield "ran context and question apart and averaged: run the model once on the joined ids", \
+        lambda: (_run(model, c) + _run(model, q)) / 2 if c else _run(model, q)
     yield "added the logits of context and question run apart: run once on the joined ids", \
         lambda: softmax(forward(model, c) + forward(model, q))
 
