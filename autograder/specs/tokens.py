@@ -339,6 +339,8 @@ def train_bpe_cases(rng):
         Case(("abab", 0)),
         Case(("éé", 3)),  # bytes: é is C3 A9
         Case(("ab", 4)),
+        Case(("", 3)),  # no pair at all: nothing to merge, not an error
+        Case(("a", 2)),
         *random,
     ]
 

@@ -24,8 +24,7 @@ _TRAIN = """def train_bpe(text, n_merges):
     for i in range(n_merges):
         counts = {{}}
         {count}
-        if not counts:
-            break
+        {guard}
         {choose}
         {stop}
         new_id = {new_id}""" + _MERGE.replace("{", "{{").replace("}", "}}") + """
@@ -50,9 +49,9 @@ _LOWEST = ('pair = min(set(zip(ids, ids[1:])), key=lambda p: rank.get(p, float("
 
 def _train(choose="pair = max(counts, key=counts.get)", stop="if counts[pair] < 2:\n            break",
            count="for pair in zip(ids, ids[1:]):\n            counts[pair] = counts.get(pair, 0) + 1",
-           start='list(text.encode("utf-8"))', new_id="256 + i"):
+           start='list(text.encode("utf-8"))', new_id="256 + i", guard="if not counts:\n            break"):
     """train_bpe as the solution writes it, with one of its lines replaced (continuation lines at 8 spaces)."""
-    return _TRAIN.format(choose=choose, stop=stop, count=count, start=start, new_id=new_id)
+    return _TRAIN.format(choose=choose, stop=stop, count=count, start=start, new_id=new_id, guard=guard)
 
 
 def _encode(choose=_LOWEST, start='list(text.encode("utf-8"))', new_id="256 + rank[pair]"):
@@ -161,6 +160,7 @@ WRONG = {
         ("merge i creates id 255 + i", _train(new_id="255 + i")),
         ("characters instead of UTF-8 bytes", _train(start="[ord(ch) for ch in text]")),
         ("stops at pairs seen fewer than 3 times", _train(stop="if counts[pair] < 3:\n            break")),
+        ("a text of fewer than two bytes has no pair: max() of nothing raises", _train(guard="pass")),
     ],
     "vocab": [
         ("the two pieces joined the wrong way round", _vocab(store="table[256 + i] = table[b] + table[a]")),
