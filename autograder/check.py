@@ -38,6 +38,7 @@ class Question:
     max_points: float
     points: float
     reason: str  # the probe's verdict, the failing assert, or why the cell did not run
+    mistake: str = ""  # the spec's label of a hidden-probe failure, as the instructors' report counts it
 
     @property
     def passed(self) -> bool:
@@ -136,6 +137,7 @@ def restore(student: NotebookNode, source: NotebookNode) -> NotebookNode:
 def score(executed: NotebookNode, source: NotebookNode, verdicts) -> list[Question]:
     """nbgrader's autograde rule on every source test cell: an error output scores 0, else full points."""
     reasons = {v.cell_id: v.message for v in verdicts}
+    labels = {v.cell_id: getattr(v, "mistake", "") for v in verdicts}
     by_id = {_meta(c).get("grade_id"): c for c in executed.cells if _meta(c).get("grade_id")}
     questions = []
     for cell in source.cells:
@@ -149,7 +151,7 @@ def score(executed: NotebookNode, source: NotebookNode, verdicts) -> list[Questi
             questions.append(Question(gid, max_points, 0.0, "the test cell is missing"))
         elif errors:
             reason = reasons.get(gid) or f"{errors[0].get('ename', 'Error')}: {errors[0].get('evalue', '')}"
-            questions.append(Question(gid, max_points, 0.0, reason))
+            questions.append(Question(gid, max_points, 0.0, reason, labels.get(gid, "")))
         else:
             questions.append(Question(gid, max_points, max_points, reasons.get(gid, "ran without errors")))
     return questions
@@ -243,8 +245,8 @@ def working_copy(pool, source_dir: Path) -> Iterator[tuple[Path, Path]]:
 
 def render(result: CheckResult, width: int = LINE_WIDTH) -> str:
     """The per-question table and the total; no line longer than `width`, long reasons wrapped under their column."""
-    rows = [(q.grade_id, f"{q.points:g}/{q.max_points:g}", "yes" if q.passed else "no", q.reason)
-            for q in result.questions]
+    rows = [(q.grade_id, f"{q.points:g}/{q.max_points:g}", "yes" if q.passed else "no",
+             f"[{q.mistake}] {q.reason}" if q.mistake else q.reason) for q in result.questions]
     head = ("question", "points", "passed", "reason")
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(3)]
     indent = sum(widths) + 2 * len(widths)

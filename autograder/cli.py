@@ -39,6 +39,26 @@ def _grade(args: argparse.Namespace) -> int:
           f"{len(summary.skipped)} already graded")
     if summary.csv:
         print(f"grades: {summary.csv}\nhistogram: {summary.plot}")
+    if summary.report:
+        print(f"report: {summary.report}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from autograder.export import report
+
+    print(f"report: {report(Path(args.course), args.assignment, progress=not args.no_progress)}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from autograder.export import export
+
+    if args.output:
+        with open(args.output, "w", newline="") as out:
+            export(Path(args.course), args.format, out)
+    else:
+        export(Path(args.course), args.format, sys.stdout)
     return 0
 
 
@@ -99,6 +119,18 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--cell-timeout", type=float, default=None,
                        help="seconds per cell (default: a short limit for someone at the terminal, about 10)")
     check.set_defaults(run=_check)
+
+    report = commands.add_parser("report", help="the class report of a graded assignment: HTML and CSV")
+    report.add_argument("assignment")
+    report.add_argument("--course", default=".", help="the nbgrader course directory (default: .)")
+    report.add_argument("--no-progress", action="store_true", help="no progress bar")
+    report.set_defaults(run=_report)
+
+    export = commands.add_parser("export", help="the gradebook's totals for Canvas, or every graded cell as CSV")
+    export.add_argument("--course", default=".", help="the nbgrader course directory (default: .)")
+    export.add_argument("--format", choices=("canvas", "csv"), default="canvas")
+    export.add_argument("--output", "-o", default=None, help="file to write (default: stdout)")
+    export.set_defaults(run=_export)
 
     release = commands.add_parser("release", help="regenerate release/ from source/")
     release.add_argument("assignments", nargs="*")

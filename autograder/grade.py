@@ -39,6 +39,7 @@ from autograder.hotpaths import fast_nbgrader
 from autograder.record import NotebookGrade, Recorder
 from autograder.report import Plotter, Progress, write_reports
 from autograder.sanitize import Sanitizer, SubmissionError, resources_for
+from autograder.verdicts import cell_verdicts, failed_rows, write_student
 
 log = logging.getLogger("autograder.grade")
 
@@ -54,6 +55,7 @@ class GradeSummary:
     skipped: list[str] = field(default_factory=list)  # students already graded by an earlier run
     csv: Path | None = None
     plot: Path | None = None
+    report: Path | None = None  # report.html: per-question statistics and the class's named mistakes
 
     def count(self, status: str) -> int:
         return sum(1 for n in self.notebooks if n.status == status)
@@ -170,6 +172,7 @@ class _Batch:
         self.remaining: dict[str, int] = {}
         self.failed_students: set[str] = set()
         self.seeds: dict[str, int] = {}
+        self.rows: dict[str, list[dict]] = {}  # student -> per-cell verdicts, written when the student is done
 
     # -- resume bookkeeping -------------------------------------------------------------------------------
 
@@ -251,9 +254,10 @@ class _Batch:
         """Judge the probes, record the grades, write the autograded notebook."""
         try:
             result: ExecResult = task.future.result()
-            if task.stage is not None:
-                task.stage.after_execute(result.nb, task.probe_dir)
+            verdicts = task.stage.after_execute(result.nb, task.probe_dir) if task.stage is not None else []
             scores, max_scores = self.record(result.nb, task.resources, task.dest)
+            self.rows.setdefault(task.student, []).extend(cell_verdicts(
+                result.nb, verdicts, scores, max_scores, task.student, self.options.assignment, task.notebook))
             grade = NotebookGrade(task.student, task.notebook, scores, max_scores, result.status,
                                   "; ".join(result.log))
         except Exception as err:  # the grader's own failure on this notebook must not stop the class
@@ -271,6 +275,8 @@ class _Batch:
     def _zero(self, task: _Task, reason: str) -> None:
         log.warning("%s/%s: %s; its autograded cells score 0", task.student, task.notebook, reason)
         scores, max_scores = self.record.zero(self.options.assignment, task.student, task.notebook)
+        self.rows.setdefault(task.student, []).extend(
+            failed_rows(scores, max_scores, task.student, self.options.assignment, task.notebook, reason))
         self._add(NotebookGrade(task.student, task.notebook, scores, max_scores, "failed", reason))
 
     def _fail_student(self, student: str, reason: str) -> None:
@@ -285,6 +291,7 @@ class _Batch:
         self.progress.update(grade.status)
 
     def _student_finished(self, student: str) -> None:
+        write_student(self.options.state_dir, student, self.rows.pop(student, []))
         if student in self.failed_students:
             return  # no marker: the next run tries this student again
         dest = self.course.path(self.course.coursedir.autograded_directory, student)
@@ -348,8 +355,8 @@ def grade(options: GradeOptions, pool: WorkerPool | None = None) -> GradeSummary
         stack.enter_context(fast_nbgrader())
         summary = _Batch(options, course, pool, scratch).run()
         if options.report:
-            summary.csv, summary.plot = write_reports(course.db_url, options.assignment,
-                                                      Path(course.coursedir.root), plotter)
+            summary.csv, summary.plot, summary.report = write_reports(
+                course.db_url, options.assignment, Path(course.coursedir.root), plotter, options.state_dir)
     return summary
 
 

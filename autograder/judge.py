@@ -21,7 +21,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
 from autograder.student import wire
-from autograder.spec import Case, Spec, judge, read_outputs
+from autograder.spec import NOT_ATTEMPTED, Case, Mistake, Spec, judge, label_of, read_outputs
 
 PROBE_CALL = re.compile(r"""^\s*probe\(\s*["'](?P<name>[A-Za-z_][A-Za-z0-9_]*)["']""", re.MULTILINE)
 FAILURE = "ProbeFailure"
@@ -36,6 +36,28 @@ class Verdict:
     passed: bool
     message: str  # what the student reads: the pass line or the failure
     skipped: bool = False  # the cell already failed on its own (a visible assert, a NameError, a timeout)
+    outcome: str = ""  # one of OUTCOMES
+    mistake: str = ""  # the spec's label of a hidden-probe failure ("" otherwise)
+
+
+# what happened to a graded cell, for the verdicts and the report
+PASSED, VISIBLE, HIDDEN, CRASHED, TIMED_OUT, DIED = (
+    "passed", "visible-assert", "hidden-probe", "crashed", "timed-out", "died")
+OUTCOMES = (PASSED, VISIBLE, HIDDEN, NOT_ATTEMPTED, CRASHED, TIMED_OUT, DIED)
+
+
+def outcome_of_error(error) -> str:
+    """The outcome of a cell whose own code failed, from its error output (before any rewording)."""
+    ename = error.get("ename", "")
+    if ename == "NotImplementedError":
+        return NOT_ATTEMPTED  # the release's stub, untouched
+    if ename == "CellTimeoutError":
+        return TIMED_OUT
+    if ename == "ProcessDied":
+        return DIED
+    if ename == "AssertionError":
+        return VISIBLE
+    return CRASHED
 
 
 def _error_of(cell):
@@ -129,16 +151,16 @@ def draw_cases(name: str, seed: int, specs: dict[str, Spec] | None = None) -> tu
 
 
 def verdict_for(spec: Spec, cases: list[Case], cases_text: str, outcomes_payload, seed: int | None = None):
-    """(passed, message) for a decoded results payload."""
+    """(passed, message) for a decoded results payload; a failure's message is a `Mistake` with its label."""
     try:
         outcomes = read_outputs(outcomes_payload)
     except wire.WireError as err:
-        return False, f"{spec.name}: the grader could not read the results ({err})"
+        return False, Mistake("unreadable-results", f"{spec.name}: the grader could not read the results ({err})")
     matched, message = judge(spec, cases, cases_text, outcomes)
     suffix = f" (seed {seed})" if seed is not None else ""
     if message is None:
         return True, f"{spec.name}: {matched}/{len(cases)} cases match the reference{suffix}"
-    return False, message + suffix
+    return False, Mistake(label_of(message), message + suffix)
 
 
 def probe_cells(nb: NotebookNode):
@@ -181,14 +203,18 @@ class ProbeStage:
             if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
                 error = next(o for o in cell.outputs if o.get("output_type") == "error")
                 message = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}"
-                verdicts.append(Verdict(cell_id, name, False, message, skipped=True))
+                verdicts.append(Verdict(cell_id, name, False, message, skipped=True, outcome=outcome_of_error(error)))
                 continue
             passed, message = self._judge_one(name, Path(probe_dir))
             if passed:
                 cell.outputs = [new_output("stream", name="stdout", text=message + "\n")]
-            else:
-                cell.outputs = [new_output("error", ename=FAILURE, evalue=message, traceback=[message])]
-            verdicts.append(Verdict(cell_id, name, passed, message))
+                verdicts.append(Verdict(cell_id, name, True, message, outcome=PASSED))
+                continue
+            label, message = label_of(message), str(message)  # the notebook keeps plain text
+            cell.outputs = [new_output("error", ename=FAILURE, evalue=message, traceback=[message])]
+            outcome = NOT_ATTEMPTED if label == NOT_ATTEMPTED else HIDDEN
+            verdicts.append(Verdict(cell_id, name, False, message, outcome=outcome,
+                                    mistake=label if outcome == HIDDEN else ""))
         return explain_failures(nb, verdicts)
 
     def _judge_one(self, name: str, probe_dir: Path) -> tuple[bool, str]:

@@ -1,7 +1,8 @@
-"""Report stage: the progress bar while grading, then a grades CSV and a score histogram per question.
+"""Report stage: the progress bar while grading, then a grades CSV, a score histogram per question, and the
+class report (`report.html` and its CSV, see `autograder.classreport`).
 
-Both files are read back from nbgrader's gradebook, so they include submissions graded by an earlier (killed)
-run and any manual grades, exactly what `nbgrader export` would see. The histogram is drawn by a `Plotter`, a
+The files are read back from nbgrader's gradebook, so they include submissions graded by an earlier (killed)
+run and any manual grades, exactly what `nbgrader export` would see. The plots are drawn by a `Plotter`, a
 helper process (`python -m autograder.report`) started with the batch: matplotlib's import and first figure
 (~2 s) happen on the core the grading leaves idle instead of after the last notebook.
 """
@@ -122,27 +123,72 @@ class Plotter:
             self.proc.kill()
             self.proc.wait()
 
-    def draw(self, path: Path, questions: list[str], scores: dict, max_scores: dict) -> Path:
-        request = {"path": str(path), "questions": questions, "scores": scores, "max_scores": max_scores}
+    def draw(self, path: Path, questions: list[str], scores: dict, max_scores: dict,
+             heatmap: dict | None = None) -> Path:
+        request = {"path": str(path), "questions": questions, "scores": scores, "max_scores": max_scores,
+                   "heatmap": heatmap}
         _, err = self.proc.communicate(json.dumps(request))
         if self.proc.returncode != 0:
             raise RuntimeError(f"the histogram could not be drawn: {err.strip().splitlines()[-1:]}")
         return path
 
 
-def write_reports(db_url: str, assignment: str, out_dir: Path, plotter: Plotter | None = None) -> tuple[Path, Path]:
-    """`<assignment>_grades.csv` and `<assignment>_scores.png` in `out_dir`."""
+def write_heatmap(path: Path, students: list[str], assignments: list[str], values: list[list]) -> Path:
+    """Students x assignments, the share of points each scored (a missing submission is blank, not 0)."""
+    plt = _pyplot()
+    import numpy as np
+
+    grid = np.array([[np.nan if v is None else v for v in row] for row in values], dtype=float).reshape(
+        len(students), len(assignments))
+    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * max(1, len(assignments)), 1.0 + 0.22 * max(1, len(students))))
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("#dddddd")
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(assignments)), assignments, fontsize=7, rotation=30, ha="right")
+    ax.set_yticks(range(len(students)), students, fontsize=6)
+    fig.colorbar(image, ax=ax, label="share of points (grey: missing)")
+    fig.subplots_adjust(left=0.3, bottom=0.15)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def draw(request: dict) -> None:
+    """The histogram, and the course heat map when asked: what the helper process is handed."""
+    write_histogram(Path(request["path"]), request["questions"], request["scores"], request["max_scores"])
+    if request.get("heatmap"):
+        heat = request["heatmap"]
+        write_heatmap(Path(heat["path"]), heat["students"], heat["assignments"], heat["values"])
+
+
+def write_reports(db_url: str, assignment: str, out_dir: Path, plotter: Plotter | None = None,
+                  state_dir: Path | None = None) -> tuple[Path, Path, Path | None]:
+    """`<assignment>_grades.csv`, `<assignment>_scores.png` and (with the verdicts' `state_dir`) the class
+    report `<assignment>_report.html` with `<assignment>_report.csv`, in `out_dir`."""
+    from autograder import classreport
+
     questions, scores, max_scores = gradebook_scores(db_url, assignment)
     png = out_dir / f"{assignment}_scores.png"
-    return (write_csv(out_dir / f"{assignment}_grades.csv", questions, scores, max_scores),
-            (plotter.draw if plotter else write_histogram)(png, questions, scores, max_scores))
+    csv_path = write_csv(out_dir / f"{assignment}_grades.csv", questions, scores, max_scores)
+    course = classreport.course_view(db_url) if state_dir is not None else None
+    heatmap = classreport.heatmap_request(course, out_dir / f".{assignment}_course.png") if course else None
+    request = {"path": str(png), "questions": questions, "scores": scores, "max_scores": max_scores,
+               "heatmap": heatmap}
+    if plotter:
+        plotter.draw(png, questions, scores, max_scores, heatmap)
+    else:
+        draw(request)
+    if state_dir is None:
+        return csv_path, png, None
+    html = classreport.write(out_dir, assignment, questions, scores, max_scores, state_dir, course, png,
+                             Path(heatmap["path"]) if heatmap else None)
+    return csv_path, png, html
 
 
 def _plot_main() -> None:
-    os.nice(10)  # the grading comes first; the histogram is only needed at the end
+    os.nice(10)  # the grading comes first; the plots are only needed at the end
     _warm_up()
-    request = json.loads(sys.stdin.read())
-    write_histogram(Path(request["path"]), request["questions"], request["scores"], request["max_scores"])
+    draw(json.loads(sys.stdin.read()))
 
 
 if __name__ == "__main__":

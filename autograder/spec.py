@@ -6,6 +6,7 @@ that with the reference, here, in the grading process.
 """
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -14,10 +15,44 @@ import numpy as np
 from autograder.student import wire
 from autograder.student.wire import Rng, Unsupported
 
-__all__ = ["Case", "Spec", "Rng", "judge", "compare_default", "compare_close", "compare_exact", "show",
-           "same_result", "quietly", "naming_mistakes", "arguments", "parameters"]
+__all__ = ["Case", "Spec", "Rng", "Mistake", "mistake", "label_of", "slug", "judge", "compare_default",
+           "compare_close", "compare_exact", "show", "same_result", "quietly", "naming_mistakes", "arguments", "parameters"]
 
 RTOL, ATOL = 1e-6, 1e-9  # the default tolerance: float64 round-off, not a different formula
+WRONG_OUTPUT = "wrong-output"  # the label of a failure no compare function named
+
+
+class Mistake(str):
+    """A compare's reason that names a known mistake: the student's text, and a short stable `label` for reports.
+
+    A str, so every compare that returns plain text, and every caller that reads the text, keeps working.
+    """
+
+    label: str
+
+    def __new__(cls, label: str, message: str):
+        made = super().__new__(cls, message)
+        made.label = label
+        return made
+
+    def __reduce__(self):  # copy and pickle rebuild it from both parts (str's own would pass the text alone)
+        return Mistake, (self.label, str(self))
+
+
+def mistake(label: str, message: str) -> Mistake:
+    """What a compare returns to name its mistake: ``return mistake("drops-boundary-token", "kept 1 of 2 ...")``."""
+    return Mistake(label, message)
+
+
+def label_of(reason) -> str:
+    """The label a failure carries, or the generic one."""
+    return getattr(reason, "label", None) or WRONG_OUTPUT
+
+
+def slug(text: str, words: int = 6) -> str:
+    """A label from a mistake's explanation as written in its spec: its first clause, lowercase, hyphenated."""
+    head = re.split(r"[:;(—]", str(text), maxsplit=1)[0]
+    return "-".join(re.findall(r"[a-z0-9]+", head.lower())[:words]) or WRONG_OUTPUT
 
 
 @dataclass(frozen=True)
@@ -187,7 +222,9 @@ def quietly(fn, *args):
 def naming_mistakes(mistakes):
     """A compare: the default check, then the first mistake of ``mistakes(case)`` whose result the student's equals.
 
-    ``mistakes(case)`` yields ``(explanation, zero-argument function computing the wrong result)``.
+    ``mistakes(case)`` yields ``(explanation, zero-argument function computing the wrong result)``; an explanation
+    that is not already a `Mistake` is labelled with the `slug` of its first clause, so each named mistake has its
+    own label without every spec spelling one out.
     """
 
     def compare(expected, got, case):
@@ -196,7 +233,7 @@ def naming_mistakes(mistakes):
             return None
         for why, wrong in mistakes(case):
             if same_result(quietly(wrong), got):
-                return why
+                return why if isinstance(why, Mistake) else Mistake(slug(why), why)
         return reason
 
     return compare
@@ -218,7 +255,7 @@ def parameters(*names, compare=compare_default):
         reason = compare(expected, got, case)
         if reason and reason.startswith("item "):
             index, rest = reason[len("item "):].split(": ", 1)
-            return f"{names[int(index)]} is off ({rest})"
+            return Mistake(label_of(reason), f"{names[int(index)]} is off ({rest})")
         return reason
 
     return compare_params
@@ -263,15 +300,17 @@ def read_outputs(payload) -> list:
     return outcomes
 
 
-def judge(spec: Spec, cases: list[Case], cases_text: str, outcomes: list) -> tuple[int, str | None]:
+def judge(spec: Spec, cases: list[Case], cases_text: str, outcomes: list) -> tuple[int, Mistake | None]:
     """(number of matching cases, message for the first failing case or None).
+
+    The message is a `Mistake`: its label is the one the first failing case's reason carries.
 
     `cases` are the drawn cases (for the messages), `cases_text` their wire text (the reference gets its own fresh
     copy from it), `outcomes` what the student's process reported, in order.
     """
     if len(outcomes) != len(cases):
-        return 0, (f"{spec.name}: the grader got {len(outcomes)} results for {len(cases)} cases"
-                   " — did the function run on every input?")
+        return 0, Mistake("missing-results", f"{spec.name}: the grader got {len(outcomes)} results for "
+                                             f"{len(cases)} cases — did the function run on every input?")
     expected_all = run_reference(spec, cases_text)
     compare = spec.compare or compare_default
     first, passed = None, 0
@@ -284,23 +323,29 @@ def judge(spec: Spec, cases: list[Case], cases_text: str, outcomes: list) -> tup
     return passed, first
 
 
+NOT_ATTEMPTED = "not-attempted"  # the function still raises the release's NotImplementedError
+
+
 def _reason(compare, expected, got, case: Case) -> str | None:
+    if isinstance(got, Raised) and got.type_name == "NotImplementedError":
+        return Mistake(NOT_ATTEMPTED, f"raised {got}")
     if isinstance(expected, Raised):
         if isinstance(got, Raised):
-            return None if got.type_name == expected.type_name else f"raised {got}, expected a {expected.type_name}"
-        return f"should raise {expected.type_name} for this input"
+            return None if got.type_name == expected.type_name else Mistake(
+                "wrong-exception", f"raised {got}, expected a {expected.type_name}")
+        return Mistake("no-error-raised", f"should raise {expected.type_name} for this input")
     if isinstance(got, Raised):
-        return f"raised {got}"
+        return Mistake(f"raised-{got.type_name}", f"raised {got}")
     try:
         return compare(expected, got, case)
     except Exception as err:  # a compare helper tripping over an odd value is a mismatch, never a pass
-        return f"returned a value the grader could not compare ({type(err).__name__})"
+        return Mistake("uncomparable", f"returned a value the grader could not compare ({type(err).__name__})")
 
 
 ERROR_SHOWN = 120  # characters of the student's exception kept after the diagnosis: its gist, not a wall of text
 
 
-def _message(spec: Spec, case: Case, expected, got, reason: str, cases: list[Case]) -> str:
+def _message(spec: Spec, case: Case, expected, got, reason: str, cases: list[Case]) -> Mistake:
     """Diagnosis first (what went wrong, in the student's terms), then the failing case, then the hint."""
     call = call_text(spec.name, spec.reference, case.args, case.kwargs)
     if isinstance(got, Raised) and isinstance(expected, Raised):
@@ -317,7 +362,7 @@ def _message(spec: Spec, case: Case, expected, got, reason: str, cases: list[Cas
         text = f"{spec.name}: {reason} — {call} returned {show(got, 100)}, expected {show(expected, 100)}"
     if spec.hint:
         text += f". Check: {spec.hint}"
-    return text
+    return Mistake(label_of(reason), text)
 
 
 def show_error(err: Raised) -> str:

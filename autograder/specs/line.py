@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from autograder.spec import Case, Spec, arguments, compare_default, parameters, quietly, same_result
+from autograder.spec import (Case, Mistake, Spec, arguments, compare_default, mistake, parameters, quietly,
+                             same_result, slug)
 from reference import line
 
 POINTS = line.DATA[:, 0].copy(), line.DATA[:, 1].copy()  # the four points of the notebook
@@ -94,10 +95,15 @@ def naming_one(mistakes, *checks):
             return None
         named = {why for why, wrong in mistakes(case) if same_result(quietly(wrong), got)}
         if named:
-            return named.pop() if len(named) == 1 else reason
+            return _labelled(named.pop()) if len(named) == 1 else reason
         return next((found for check in checks if (found := check(expected, got, case))), reason)
 
     return compare
+
+
+def _labelled(why):
+    """A named mistake with its label: the one it was given, else the slug of its explanation."""
+    return why if isinstance(why, Mistake) else mistake(slug(why), why)
 
 
 def integer_dtype(advice: str):
@@ -105,7 +111,8 @@ def integer_dtype(advice: str):
 
     def check(expected, got, case):
         if isinstance(got, np.ndarray) and got.dtype.kind in "biu":
-            return f"returned an array of dtype {got.dtype}, which drops every fraction: {advice}"
+            return mistake("integer-dtype",
+                           f"returned an array of dtype {got.dtype}, which drops every fraction: {advice}")
         return None
 
     return check
@@ -173,8 +180,8 @@ def _clipped(expected, got, case):
         return None
     c = float(np.max(np.abs(values)))
     if 0 < c < np.max(np.abs(wanted)) and _round(c) and np.allclose(values, np.clip(wanted, -c, c)):
-        return (f"clipped the gradients to ±{c:g}: gradient descent needs the true gradient, however large; "
-                "return the means as they are")
+        return mistake("clipped-gradients", f"clipped the gradients to ±{c:g}: gradient descent needs the true "
+                       "gradient, however large; return the means as they are")
     return None
 
 
@@ -210,7 +217,8 @@ def _other_lr(expected, got, case):
     if np.isclose(used, lr or 0.05) or not same_result((w - used * dw, b - used * db), (w_new, b_new)):
         return None
     given = f"the given lr = {lr:g}" if lr is not None else "the default lr = 0.05"
-    return f"stepped with learning rate {used:.4g} instead of {given}: use lr exactly as it comes"
+    return mistake("lr-ignored",
+                   f"stepped with learning rate {used:.4g} instead of {given}: use lr exactly as it comes")
 
 
 def _normal_mistakes(case):

@@ -7,7 +7,7 @@ mistakes on the same inputs and, when the student's result is one of them, says 
 
 import numpy as np
 
-from autograder.spec import Case, Spec, arguments, compare_close, quietly, same_result
+from autograder.spec import Case, Mistake, Spec, arguments, compare_close, mistake, quietly, same_result, slug
 from reference import rlhf
 from reference.attention import softmax
 
@@ -55,7 +55,7 @@ def _first(mistakes, got, reason):
     """The explanation of the first (explanation, wrong formula) whose result the student's equals, else reason."""
     for why, wrong in mistakes:
         if same_result(quietly(wrong), got):
-            return why
+            return why if isinstance(why, Mistake) else mistake(slug(why), why)
     return reason
 
 

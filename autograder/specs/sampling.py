@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.spec import Case, Rng, Spec, arguments, compare_default, quietly, same_result
+from autograder.spec import Case, Rng, Spec, arguments, compare_default, Mistake, mistake, quietly, slug, same_result
 from reference import sampling
 
 TINY = json.loads((Path(sampling.__file__).parent / "tinygpt.json").read_text())  # the tiny model the notebook ships
@@ -128,7 +128,7 @@ def _named(mistakes, got, reason):
     """The explanation of the first (explanation, wrong formula) whose result the student's equals, else reason."""
     for why, wrong in mistakes:
         if same_result(quietly(wrong), got):
-            return why
+            return why if isinstance(why, Mistake) else mistake(slug(why), why)
     return reason
 
 
@@ -158,16 +158,21 @@ def compare_top_p(expected, got, case):
         return reason
     n_got, n_expected = int(np.count_nonzero(got)), int(np.count_nonzero(expected))
     if n_got < n_expected and case.args[1] == 1:
-        return f"kept {n_got} of {n_expected} tokens at p = 1: p = 1 keeps every word, don't clip p below 1"
+        return mistake("p-1-clipped",
+                       f"kept {n_got} of {n_expected} tokens at p = 1: p = 1 keeps every word, don't clip p below 1")
     if n_got < n_expected:
-        return (f"kept {n_got} token{'s' * (n_got != 1)}, expected {n_expected}: "
-                "the boundary token whose mass reaches p must be kept")
+        return mistake("drops-boundary-token", f"kept {n_got} token{'s' * (n_got != 1)}, expected {n_expected}: "
+                       "the boundary token whose mass reaches p must be kept")
     if n_got > n_expected:
-        return f"kept {n_got} tokens, expected {n_expected}: stop at the first token whose running total reaches p"
+        return mistake("keeps-too-many",
+                       f"kept {n_got} tokens, expected {n_expected}: "
+                       "stop at the first token whose running total reaches p")
     if not np.array_equal(got != 0, expected != 0):
-        return "kept the wrong tokens: rank by probability, highest first (ties to the lower index)"
+        return mistake("wrong-tokens-kept",
+                       "kept the wrong tokens: rank by probability, highest first (ties to the lower index)")
     if not np.isclose(got.sum(), 1.0):
-        return f"the kept probabilities sum to {got.sum():.4g}: renormalize them to sum to 1"
+        return mistake("not-renormalized",
+                       f"the kept probabilities sum to {got.sum():.4g}: renormalize them to sum to 1")
     return reason
 
 
@@ -178,12 +183,14 @@ def compare_greedy(expected, got, case):
     if not reason or not isinstance(got, int):
         return reason
     if 0 <= got < logits.size and logits[got] == logits[expected]:
-        return "a tie; return the lowest index of the largest logit (np.argmax gives the first)"
+        return mistake("tie-not-lowest-index",
+                       "a tie; return the lowest index of the largest logit (np.argmax gives the first)")
     finite = np.flatnonzero(np.isfinite(logits))
     if 0 <= got < finite.size and finite[got] == expected:
-        return "that is the index among the finite logits; count the -inf entries too"
+        return mistake("index-among-finite", "that is the index among the finite logits; count the -inf entries too")
     if 0 <= got < logits.size and np.floor(logits[got]) == np.floor(logits[expected]):
-        return f"{logits[got]:g} and {logits[expected]:g} only tie as integers; compare the floats"
+        return mistake("compared-as-integers",
+                       f"{logits[got]:g} and {logits[expected]:g} only tie as integers; compare the floats")
     return reason
 
 
@@ -194,10 +201,12 @@ def compare_sample(expected, got, case):
     if not reason or not isinstance(got, int):
         return reason
     if u >= total[-1]:
-        return (f"u = {float(u)!r} is not below the rounded total cumsum[-1] = {float(total[-1])!r}, so no i has "
-                "u < cumsum[i]; return the last index with nonzero probability")
+        return mistake("no-rounding-fallback", f"u = {float(u)!r} is not below the rounded total cumsum[-1] = "
+                       f"{float(total[-1])!r}, so no i has u < cumsum[i]; "
+                       "return the last index with nonzero probability")
     if 0 <= got < len(probs) and got < expected and np.isclose(total[got], u):
-        return reason + ": u equals the running total at that index; use u < cumsum[i] (strict), not <="
+        return mistake("u-at-most-cumsum",
+                       reason + ": u equals the running total at that index; use u < cumsum[i] (strict), not <=")
     return reason
 
 
@@ -208,7 +217,8 @@ def compare_next_token(expected, got, case):
     if not reason or not isinstance(got, int):
         return reason
     if T == 0:
-        return "T == 0 is greedy, the index of the largest logit (lowest on ties), with no draw"
+        return mistake("t0-not-greedy",
+                       "T == 0 is greedy, the index of the largest logit (lowest on ties), with no draw")
     if u is None:
         return reason
     probs = sampling.apply_temperature(logits, T)
