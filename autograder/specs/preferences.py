@@ -229,7 +229,7 @@ def _loss_cases(rng):
         Case((np.array([1.0, 0.0]), eye, eye[::-1])),
         Case((np.zeros(3), np.eye(3), np.eye(3)[[1, 2, 0]])),  # w = 0: every margin 0, loss log 2
         Case((np.array([3.0, 0.0, 0.0, 0.0, 0.0, -1.0]), np.eye(6)[[0, 1]], np.eye(6)[[5, 0]])),
-        Case((np.array([60.0, -60.0]), eye, eye[::-1])),  # margins ±120: log σ(−120) needs care
+        Case((np.array([600.0, -600.0]), eye, eye[::-1])),  # margins ±1200: σ(−1200) underflows to 0
         Case((np.array([500.0]), np.array([[1.0], [0.0]]), np.array([[0.0], [1.0]]))),  # σ(−500) = e^−500
         Case((_w(rng, ENDINGS), Xc, Xr)),
         *(Case((_w(rng, int(d)), *_feature_pairs(rng, int(n), int(d))))
@@ -259,8 +259,8 @@ def dpo_loss_cases(rng):
         Case((a([-1.0]), a([-2.0]), a([-1.5]), a([-1.5]), 0.1)),
         Case((a([-1.0, -3.0]), a([-2.0, -0.5]), a([-1.2, -1.0]), a([-1.1, -2.0]), 0.5)),
         Case((a([-0.5, -0.5]), a([-0.5, -0.5]), a([-0.5, -0.5]), a([-0.5, -0.5]), 2.0)),  # policy = reference: log 2
-        Case((a([-1.0]), a([-300.0]), a([-300.0]), a([-1.0]), 1.0)),  # margin 598: σ(−598) = e^−598
-        Case((a([-300.0]), a([-1.0]), a([-1.0]), a([-300.0]), 1.0)),  # margin −598: the loss is 598
+        Case((a([-1.0]), a([-600.0]), a([-600.0]), a([-1.0]), 1.0)),  # margin 1198: σ(−1198) underflows to 0
+        Case((a([-600.0]), a([-1.0]), a([-1.0]), a([-600.0]), 1.0)),  # margin −1198: exp(1198) overflows
         *(drawn(int(n), _beta(rng)) for n in rng.integers(1, 8, size=5)),
     ]
 
