@@ -67,8 +67,8 @@ def _blows_up(got):
 
 UNSTABLE = Mistake(
     "unstable log sigmoid overflows",
-    "inf or nan at a large margin: log(sigmoid(m)) rounds sigmoid(m) to 0 (or exp(-m) overflows) once |m| is a few "
-    "dozen; write -log(sigmoid(m)) as np.logaddexp(0, -m)",
+    "inf or nan at a large margin: log(sigmoid(m)) rounds sigmoid(m) to 0 (or exp(-m) overflows) once |m| is in the "
+    "hundreds; write -log(sigmoid(m)) as np.logaddexp(0, -m)",
 )
 
 
@@ -78,7 +78,7 @@ def compare_bradley_terry(expected, got, case):
         return None
     r_a, r_b = (np.asarray(v, dtype=float) for v in arguments(case, "r_a", "r_b"))
     if _blows_up(got) and np.isfinite(expected).all():
-        return Mistake("bradley terry overflow", "nan or a warning-made value at a large difference: exp(-(r_a - r_b)) "
+        return Mistake("bradley terry overflow", "nan or inf at a large difference: exp(-(r_a - r_b)) "
                        "overflows; use exp(-|m|) with the two forms of the sigmoid, as rung 2's stable sigmoid")
     mistakes = [
         ("that is σ(r_b − r_a), the probability that b wins: P(a preferred to b) = σ(r_a − r_b)",
@@ -152,8 +152,8 @@ def _fit_mistakes(case):
     Xc, Xr, steps, lr = arguments(case, "X_chosen", "X_rejected", "steps", "lr")
     Xc, Xr = np.asarray(Xc, dtype=float), np.asarray(Xr, dtype=float)
 
-    def descend(sign=-1.0, n=steps, rate=lr, grad=pref.reward_model_grad):
-        w = np.zeros(Xc.shape[1])
+    def descend(sign=-1.0, n=steps, rate=lr, grad=pref.reward_model_grad, start=0.0):
+        w = np.full(Xc.shape[1], start)
         for _ in range(n):
             w = w + sign * rate * grad(w, Xc, Xr)
         return w
@@ -163,6 +163,9 @@ def _fit_mistakes(case):
         ("that takes one step too many: exactly `steps` updates from w = 0", lambda: descend(n=steps + 1)),
         ("that takes one step too few: exactly `steps` updates from w = 0", lambda: descend(n=max(steps - 1, 0))),
         ("that ignores lr: each step is w <- w − lr · grad", lambda: descend(rate=1.0)),
+        ("that starts from w = 1: gradient descent here starts from w = np.zeros(d)", lambda: descend(start=1.0)),
+        ("that steps along the summed gradient: the loss is a mean, so divide the gradient by the number of pairs",
+         lambda: descend(rate=lr * Xc.shape[0])),
         ("that is the fit with chosen and rejected swapped", lambda: descend(grad=lambda w, a, b: pref.reward_model_grad(w, b, a))),
     ]
 
@@ -203,6 +206,8 @@ def _implicit_mistakes(case):
             ("β is missing: the implicit reward is β (logp − ref_logp)", lambda: logp - ref),
             ("that is β · logp / ref_logp: a difference of log-probabilities (a log of a ratio), not a ratio",
              lambda: beta * logp / ref),
+            ("nan or ±inf was replaced by a number: where both log-probabilities are −inf the reward is nan, and "
+             "where only one is, it is ±inf; return β (logp − ref_logp) as it comes", lambda: np.nan_to_num(beta * (logp - ref))),
         ]
 
 
@@ -226,6 +231,7 @@ def _loss_cases(rng):
     eye = np.eye(2)
     Xc, Xr = _one_hot_pairs(rng, 8)
     return [
+        Case((np.array([1.0, 0.0]), eye[:1], eye[1:])),  # one comparison, margin 1: every mistake shows apart
         Case((np.array([1.0, 0.0]), eye, eye[::-1])),
         Case((np.zeros(3), np.eye(3), np.eye(3)[[1, 2, 0]])),  # w = 0: every margin 0, loss log 2
         Case((np.array([3.0, 0.0, 0.0, 0.0, 0.0, -1.0]), np.eye(6)[[0, 1]], np.eye(6)[[5, 0]])),
