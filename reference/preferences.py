@@ -9,16 +9,12 @@ KL-regularized policy of rung 7, π ∝ π_ref exp(R / β), that implicit reward
 import numpy as np
 
 from reference import _checks as check
+from reference.activations import _sigmoid  # rung 2's stable sigmoid
 
 
 def _log_sigmoid(m):
     """log σ(m) = −log(1 + e^(−m)), as −logaddexp(0, −m): no overflow at ±1000, no log 0 at −1000."""
     return -np.logaddexp(0.0, -m)
-
-
-def _sigmoid(m):
-    e = np.exp(-np.abs(m))  # in (0, 1]: never overflows
-    return np.where(m >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def _elementwise(x, name):
