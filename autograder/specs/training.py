@@ -485,6 +485,7 @@ def _adam_cases(rng):
         Case((p, g, None), {"lr": 0.1}),
         Case((p, g, state)),
         Case((p, g, state), {"lr": 0.05, "beta1": 0.8, "beta2": 0.99}),
+        Case((p, {"w": np.array([1e-4, -2e-4]), "b": np.array([3e-5])}, None)),  # tiny g: eps after the root matters
     ]
     for t in (1, 7):
         shapes = {"W": (2, 3), "c": (3,)}
