@@ -275,7 +275,7 @@ def notebook_start(seed=0, scale=0.5):
 def test_training_from_the_random_start_gives_the_promised_sentence():
     examples = [(encode(c), VOCAB.index(w)) for c, counts in TARGETS for w, n in counts.items() for _ in range(n)]
     start = notebook_start()
-    model, losses = training.train_tiny(start, examples, 200, lr=0.05)
+    model, losses = training.train_tiny(start, examples, 200, lr=0.1)
     assert len(losses) == 200 and all(isinstance(l, float) for l in losses)
     assert losses[0] == pytest.approx(np.mean([training.cross_entropy(forward(start, i), t) for i, t in examples]))
     assert losses[-1] <= losses[0] / 2
@@ -285,7 +285,7 @@ def test_training_from_the_random_start_gives_the_promised_sentence():
     assert " ".join(VOCAB[i] for i in ids) == "a fluffy blue creature roamed the forest ."
     z = forward(model, encode("a fluffy blue creature"))
     p_roamed = math.exp(training.log_softmax(z)[VOCAB.index("roamed")])
-    assert 0.7 <= p_roamed <= 0.9  # the data's proportion is 0.8
+    assert 0.75 <= p_roamed <= 0.85  # the data's proportion is 0.8
 
 
 def test_train_tiny_is_adam_on_the_mean_gradient_and_leaves_its_input_alone():
