@@ -358,7 +358,8 @@ def _compare_tiny(expected, got, case):
         ("dE misses the embedding term: the prompt's rows E[ids] get dX too", {"lookup": False}),
         ("dE adds a repeated id's gradient once: E[ids] += dX keeps one row per id; add each row (np.add.at)",
          {"add_up": False}),
-        ("the attention term is left out: dX is more than the residual's dh1 at the last token",
+        ("the attention term is left out: dX gets the values, keys and query paths, not only the residual's dh1 "
+         "at the last token",
          {"attention": False}),
     ]
     for why, knobs in variants:
