@@ -42,7 +42,7 @@ def course_view(db_url: str) -> dict:
         for assignment in assignments:
             maxima[assignment.name] = float(assignment.max_score or 0.0)
             for submission in assignment.submissions:
-                scores[submission.student.id][assignment.name] = net_score(submission)
+                scores[submission.student_id][assignment.name] = net_score(submission)
     return {"assignments": [a.name for a in assignments], "students": students, "scores": scores, "max": maxima}
 
 

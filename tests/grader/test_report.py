@@ -28,6 +28,8 @@ PLANTED = {
 }
 UNTOUCHED = {"01_line": ["s05", "s06"], "06_sampling": ["s06"]}
 MISSING = {"01_line": ["s11"], "06_sampling": []}
+LATE = ("s07", "01_line")  # handed in the solutions after the due date: nbgrader's "zero" policy takes it all
+DUE, ON_TIME, LATE_STAMP = "2026-11-24 00:00:00 UTC", "2026-11-23 12:00:00.000000 UTC", "2026-11-25 12:00:00.000000 UTC"
 
 
 def _planted(assignment: str):
@@ -59,7 +61,11 @@ def graded(tmp_path_factory):
     for assignment in UNTOUCHED:
         shutil.copytree(ROOT / "source" / assignment, course / "source" / assignment)
     shutil.copy(ROOT / "nbgrader_config.py", course)
+    with (course / "nbgrader_config.py").open("a") as config:
+        config.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
     release(list(UNTOUCHED), root=course)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.update_or_create_assignment(LATE[1], duedate=DUE)
     for assignment in UNTOUCHED:
         planted = _planted(assignment)
         for student in STUDENTS:
@@ -70,7 +76,7 @@ def graded(tmp_path_factory):
                 nb = substitute(nb, function, code)
             dest = course / "submitted" / student / assignment
             write_submission(nb, dest, assignment)
-            (dest / "timestamp.txt").write_text("2026-11-23 12:00:00.000000 UTC")
+            (dest / "timestamp.txt").write_text(LATE_STAMP if (student, assignment) == LATE else ON_TIME)
     runs = {}
     for assignment in UNTOUCHED:
         runs[assignment] = subprocess.run(
@@ -162,7 +168,11 @@ def test_canvas_export_has_canvas_columns_and_the_gradebook_totals(graded):
                 assert cell == ""
             else:
                 assert float(cell) == pytest.approx(totals[student, assignment])
-    assert float(rows["s07"][5]) == maxima[0] and float(rows["s05"][5]) == 0.0
+    assert float(rows["s08"][5]) == maxima[0] and float(rows["s05"][5]) == 0.0
+    assert float(rows[LATE[0]][5]) == 0.0 and totals[LATE] == 0.0  # full marks, all taken by the late penalty
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        late = gb.find_submission(LATE[1], LATE[0])
+        assert late.score == maxima[0] and late.late_submission_penalty == maxima[0]
 
 
 def test_long_csv_rows_match_the_verdicts(graded):
