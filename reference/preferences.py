@@ -144,7 +144,8 @@ def dpo_loss(logp_chosen, logp_rejected, ref_logp_chosen, ref_logp_rejected, bet
 def implicit_reward(logp, ref_logp, beta):
     """DPO's implicit reward β (logp − ref_logp), elementwise.
 
-    Where both are −inf (an answer neither policy can produce) the reward is undefined: NaN.
+    Where both are −inf (an answer neither policy can produce) the reward is undefined: NaN. Elementwise, so a NaN
+    entry passes through as NaN.
 
     Parameters
     ----------
@@ -156,8 +157,10 @@ def implicit_reward(logp, ref_logp, beta):
     -------
     r : float or ndarray of the shape of `logp`
     """
-    logp = check.array(logp, "logp", inf="neg")
-    ref_logp = check.array(ref_logp, "ref_logp", inf="neg")
+    logp, ref_logp = _elementwise(logp, "logp"), _elementwise(ref_logp, "ref_logp")
+    for x, name in ((logp, "logp"), (ref_logp, "ref_logp")):
+        if np.isposinf(x).any():  # a log-probability is at most 0; −inf and NaN pass through, as elementwise
+            raise ValueError(f"{name} must be a log-probability, finite or -inf; got +inf")
     check.same_shape(logp, ref_logp, "logp", "ref_logp")
     beta = check.positive(beta, "beta")
     with np.errstate(invalid="ignore"):  # −inf − (−inf): no reward to speak of

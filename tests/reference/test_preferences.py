@@ -212,6 +212,11 @@ def test_implicit_reward_by_hand():
     assert r[0] == -np.inf and r[1] == np.inf and np.isnan(r[2])  # the last: no answer either policy gives
 
 
+def test_implicit_reward_passes_nan_through_as_elementwise_functions_do():
+    r = pref.implicit_reward(np.array([np.nan, -1.0]), np.array([-1.0, -3.0]), 0.5)
+    assert np.isnan(r[0]) and r[1] == 1.0
+
+
 @given(prob_vectors(min_size=2).flatmap(lambda p: st.tuples(st.just(p), arrays(p.size, -5, 5), floats(0.05, 20))))
 def test_implicit_reward_of_the_kl_policy_is_the_reward_minus_a_constant(args):
     """For π = kl_regularized_policy(π_ref, R, β) of rung 7, β (log π − log π_ref) = R − β log Z where π_ref > 0."""
@@ -261,7 +266,8 @@ def test_implicit_reward_of_the_kl_policy_is_the_reward_minus_a_constant(args):
     (lambda: pref.dpo_loss([], [], [], [], 1.0), "logp_chosen"),
     (lambda: pref.dpo_loss([-1.0], [-1.0], [-1.0], [-1.0], 0.0), "beta"),
     (lambda: pref.dpo_loss([-1.0], [-1.0], [-1.0], [-1.0], -0.5), "beta"),
-    (lambda: pref.implicit_reward(np.array([np.nan]), np.array([-1.0]), 1.0), "logp"),
+    (lambda: pref.implicit_reward(np.array([np.inf]), np.array([-1.0]), 1.0), "logp"),
+    (lambda: pref.implicit_reward(np.array(["a"]), np.array([-1.0]), 1.0), "logp"),
     (lambda: pref.implicit_reward(np.array([-1.0]), np.array([np.inf]), 1.0), "ref_logp"),
     (lambda: pref.implicit_reward(np.zeros(2), np.zeros(3), 1.0), "ref_logp"),
     (lambda: pref.implicit_reward(-1.0, -1.0, 0.0), "beta"),
