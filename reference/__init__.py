@@ -10,6 +10,9 @@ One module per idea, in the order of the rungs (see docs / DESIGN's "Reference A
 - ``reference.sampling``: temperature, top-p, greedy, the inverse-CDF draw, generation (6)
 - ``reference.rlhf``: corpus logits, the preference reward, the RLHF logit shift, KL (7)
 - ``reference.transformer``: positions, layer norm and RMSNorm, GELU, the pre-LN block, a small GPT (8)
+- ``reference.training``: log-softmax, cross-entropy, backprop through the tiny model, a gradient check, Adam (9)
+- ``reference.preferences``: Bradley–Terry, a linear reward model and its fit, the DPO loss and implicit reward (10)
+- ``reference.retrieval``: cosine similarity, top-k, BM25, rank fusion, the tiny model with retrieved context (11)
 - ``reference.tinygpt``: the tiny model's vocabulary and weights
 
 Argument checks shared by all of them live in ``reference._checks``.
