@@ -140,14 +140,15 @@ def write_heatmap(path: Path, students: list[str], assignments: list[str], value
 
     grid = np.array([[np.nan if v is None else v for v in row] for row in values], dtype=float).reshape(
         len(students), len(assignments))
-    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * max(1, len(assignments)), 1.0 + 0.22 * max(1, len(students))))
+    # room for the student ids on the left and the colour bar's label on the right, even with one assignment
+    fig, ax = plt.subplots(figsize=(3.6 + 0.9 * max(1, len(assignments)), 1.2 + 0.22 * max(1, len(students))))
     cmap = plt.get_cmap("viridis").copy()
     cmap.set_bad("#dddddd")
     image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(assignments)), assignments, fontsize=7, rotation=30, ha="right")
     ax.set_yticks(range(len(students)), students, fontsize=6)
     fig.colorbar(image, ax=ax, label="share of points (grey: missing)")
-    fig.subplots_adjust(left=0.3, bottom=0.15)
+    fig.subplots_adjust(left=0.18, right=0.95, bottom=0.15)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
