@@ -164,6 +164,8 @@ def render_html(assignment: str, stats: list[dict], course: dict | None, histogr
     out.append("</table>")
     out.append("<h2>Score histograms</h2>" + _image(histogram, f"{assignment} score histograms"))
     out.append("<h2>Named mistakes, by how many students made them</h2>")
+    if not any(q["mistakes"] for q in stats):
+        out.append("<p>None: every answer that lost points was not attempted, or nobody lost any.</p>")
     for q in stats:
         if not q["mistakes"]:
             continue

@@ -201,6 +201,8 @@ def test_report_command_rewrites_the_report(graded):
     text = html.read_text()
     assert "s11" in text and "01_line" in text  # the course view: s11 is missing 01_line
     assert "<script" not in text and "http" not in text
+    # planted mistakes are listed, so the "none" line stays out
+    assert "<th>mistake</th>" in text and "None: every answer that lost points" not in text
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium missing")
