@@ -77,16 +77,19 @@ class RestoreReleasedCells(OverwriteCells):
     The source cells come from a `SourceSnapshot` per notebook, kept for the life of this preprocessor (one batch).
     """
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._snapshots: dict[tuple[str, str, str], SourceSnapshot] = {}  # (db_url, assignment, notebook)
+
     def preprocess(self, nb, resources):
         self.notebook_id = resources["nbgrader"]["notebook"]
         self.assignment_id = resources["nbgrader"]["assignment"]
         self.db_url = resources["nbgrader"]["db_url"]
-        snapshots = self.__dict__.setdefault("_snapshots", {})
         key = (self.db_url, self.assignment_id, self.notebook_id)
-        if key not in snapshots:
+        if key not in self._snapshots:
             with Gradebook(self.db_url) as gb:
-                snapshots[key] = SourceSnapshot(gb, self.notebook_id, self.assignment_id)
-        self.gradebook = snapshots[key]
+                self._snapshots[key] = SourceSnapshot(gb, self.notebook_id, self.assignment_id)
+        self.gradebook = self._snapshots[key]
         # OverwriteCells.preprocess without its own Gradebook session: the cells, then the missing ones
         nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
         if self.add_missing_cells:
