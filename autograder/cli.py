@@ -62,6 +62,25 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync_lms(args: argparse.Namespace) -> int:
+    from autograder.lms import MissingSetting, PlatformError, sync
+
+    overrides = {"lineitems": args.lineitems, "token_url": args.token_url, "key_file": args.key_file,
+                 "client_id": args.client_id, "kid": args.kid}
+    try:
+        summary = sync(Path(args.course), args.assignment, overrides, timeout=args.timeout)
+    except MissingSetting as error:
+        print(error, file=sys.stderr)
+        return 2
+    except PlatformError as error:
+        print(f"sync-lms: {error}; scores the platform accepted before are recorded, a rerun resumes",
+              file=sys.stderr)
+        return 1
+    print(f"{args.assignment}: posted {len(summary.posted)}, unchanged {len(summary.unchanged)}, "
+          f"skipped {len(summary.skipped)} (no LMS id)")
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     from autograder.execute import WorkerPool
 
@@ -131,6 +150,18 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("canvas", "csv"), default="canvas")
     export.add_argument("--output", "-o", default=None, help="file to write (default: stdout)")
     export.set_defaults(run=_export)
+
+    lms = commands.add_parser("sync-lms", help="post an assignment's scores to the LMS (LTI Advantage AGS)")
+    lms.add_argument("assignment")
+    lms.add_argument("--course", default=".", help="the nbgrader course directory (default: .)")
+    lms.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for each platform call (default 20)")
+    # each overrides the setting of the same name in <course>/.autograder/lms.json, which LTI launches write
+    lms.add_argument("--lineitems", default=None, help="the context's AGS line items URL")
+    lms.add_argument("--token-url", default=None, help="the platform's OAuth2 token endpoint")
+    lms.add_argument("--key-file", default=None, help="the tool's RSA private key (PEM)")
+    lms.add_argument("--client-id", default=None, help="the tool's client_id at the platform")
+    lms.add_argument("--kid", default=None, help="the key id of the tool's key in its JWKS")
+    lms.set_defaults(run=_sync_lms)
 
     release = commands.add_parser("release", help="regenerate release/ from source/")
     release.add_argument("assignments", nargs="*")

@@ -10,7 +10,8 @@ It plays the LMS side of the two conversations the course has with one:
   tool for a bearer token, and the line item and score endpoints record what they receive in `lineitems` and
   `scores`, checking media types, fields and the token's scope as a real platform does.
 
-`refuse` and `delay` make the token and AGS endpoints fail or stall, for the tool's failure paths.
+`refuse` and `delay` make the token and AGS endpoints fail or stall, and `fail_after_scores` fails a run midway, for
+the tool's failure paths.
 """
 from __future__ import annotations
 
@@ -118,6 +119,7 @@ class Platform:
         self.redirect_uris: list[str] = []  # empty: any redirect_uri the tool names is accepted
         self.refuse: int | None = None
         self.delay: float = 0
+        self.fail_after_scores: int | None = None  # scores accepted before every further score post answers 503
         self.lineitems: list[dict] = []
         self.scores: list[dict] = []
         self.token_requests: list[dict] = []
@@ -351,6 +353,8 @@ class Platform:
 
     def record_score(self, lineitem_url: str, score: dict) -> None:
         """Keep a valid score for an existing line item, in the order received."""
+        if self.fail_after_scores is not None and len(self.scores) >= self.fail_after_scores:
+            raise Refused(503, "unavailable", f"the test platform takes no more than {self.fail_after_scores} scores")
         self.lineitem(lineitem_url)
         check_score(score)
         with self._lock:
