@@ -55,3 +55,21 @@ def postgres_url():
         subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def tool_key():
+    """The LTI tool's RSA private key (what the course signs client assertions with), made once per session."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def platform(tool_key):
+    """A running test LTI 1.3 platform (tests/lti_platform.py) that knows `tool_key` as the tool's key."""
+    from lti_platform import Platform
+
+    with Platform() as running:
+        running.tool_public_key = tool_key.public_key()
+        yield running

@@ -13,18 +13,6 @@ import lti_platform
 from lti_platform import Platform
 
 
-@pytest.fixture(scope="module")
-def tool_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture
-def platform(tool_key):
-    with Platform() as running:
-        running.tool_public_key = tool_key.public_key()
-        yield running
-
-
 def assertion(platform, key, **override):
     now = int(time.time())
     claims = {"iss": platform.client_id, "sub": platform.client_id, "aud": platform.token_url, "iat": now,

@@ -16,7 +16,7 @@ from nbgrader.api import Gradebook
 
 from autograder.release import nbgrader_env, release
 from course.helpers import ROOT, load_release, load_source, load_wrong, substitute, write_submission
-from lti_platform import Platform, SCOPE_LINEITEM, SCOPE_RESULT_READONLY, SCOPE_SCORE
+from lti_platform import SCOPE_LINEITEM, SCOPE_RESULT_READONLY, SCOPE_SCORE
 
 ENV = nbgrader_env()
 ASSIGNMENT = "01_line"
@@ -54,18 +54,6 @@ def graded(tmp_path_factory):
         for student, lms_id in LMS_IDS.items():  # as the hub records a student's first LTI launch
             gb.update_or_create_student(student, lms_user_id=lms_id)
     return course
-
-
-@pytest.fixture(scope="module")
-def tool_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture
-def platform(tool_key):
-    with Platform() as running:
-        running.tool_public_key = tool_key.public_key()
-        yield running
 
 
 @pytest.fixture
