@@ -11,9 +11,13 @@ ordinary user and server for root, so a hub started as root never runs a student
   formgrader service, CSP, exchange on shared storage) written as chart values in deploy/z2jh/values.yaml; this
   file then only says so.
 
+Login is chosen apart from the mode, by L2W_HUB_LOGIN: "password" (default) is the mode's own, above; "lti13" is a
+launch from the course's page in an LMS (hub/lti.py), which then decides who is in the course and in which group.
+
 nbgrader is wired as its JupyterHub demos do: the exchange, the course "line-to-word", the groups
 formgrade-line-to-word (instructors) and nbgrader-line-to-word (students), and formgrader as a hub service named
-after the course that only the formgrade group may reach.
+after the course that only the formgrade group may reach. The idle culler, a hub service too, stops servers
+nobody has used for L2W_IDLE_TIMEOUT seconds.
 """
 
 import os
@@ -47,11 +51,14 @@ SERVER_PYTHONPATH = str(HERE / "hub" / "server_shims")
 USER_PYTHONPATH = SERVER_PYTHONPATH + (f":{HERE / 'hub' / 'student_shims'}" if s.mode == "server" else "")
 
 # --- Users, groups, roles ---------------------------------------------------------------------------------------
-c.Authenticator.allowed_users = set(s.students) | set(s.instructors)
-c.JupyterHub.load_groups = {
-    FORMGRADE_GROUP: {"users": list(s.instructors)},
-    STUDENT_GROUP: {"users": list(s.students)},
-}
+if s.login == "password":
+    c.Authenticator.allowed_users = set(s.students) | set(s.instructors)
+    c.JupyterHub.load_groups = {
+        FORMGRADE_GROUP: {"users": list(s.instructors)},
+        STUDENT_GROUP: {"users": list(s.students)},
+    }
+# With LTI the authenticator manages the groups (from the LMS roles, at each launch): JupyterHub then refuses
+# load_groups, and the roles below create the two groups they name.
 c.JupyterHub.load_roles = [
     {
         # Instructors reach the formgrader service (its API and its UI) and can discover it.
@@ -102,6 +109,25 @@ if s.mode == "server":
     formgrader["user"] = s.grader_user
 c.JupyterHub.services = [formgrader]
 
+# --- The idle culler ----------------------------------------------------------------------------------------------
+# A server nobody has used for idle_timeout seconds is stopped (its files stay; its kernels' memory is freed), as
+# The Littlest JupyterHub does. Users are never culled, so its role holds exactly the four scopes
+# jupyterhub-idle-culler's README lists for culling servers.
+if s.idle_timeout:
+    c.JupyterHub.services.append({
+        "name": "idle-culler",
+        "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={s.idle_timeout}",
+                    f"--cull-every={s.idle_cull_every}"],
+        # Names the data directory in its environment, as every other process of this hub does, so that
+        # hub/harness.py (tests, benchmarks) can find it should the hub die without stopping it.
+        "environment": {"L2W_HUB_DATA": str(s.data_dir)},
+    })
+    c.JupyterHub.load_roles.append({
+        "name": "idle-culler",
+        "services": ["idle-culler"],
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    })
+
 # --- Single-user servers ----------------------------------------------------------------------------------------
 c.Spawner.default_url = "/lab"
 if ROOT_DEMO:
@@ -112,11 +138,16 @@ c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 
 
+def is_instructor(user) -> bool:
+    """Instructors are the formgrade group, whoever filled it: the roster (password login) or the LMS roles (LTI)."""
+    return any(group.name == FORMGRADE_GROUP for group in user.groups)
+
+
 def user_environment(spawner):
     """Each server reads the course config for its kind of user (students never load formgrader), plus its own
     nbgrader student id."""
     name = spawner.user.name
-    kind = course.instructor_config_dir(s) if name in s.instructors else course.student_config_dir(s)
+    kind = course.instructor_config_dir(s) if is_instructor(spawner.user) else course.student_config_dir(s)
     paths = [course.write_user_config(s, name), kind]
     spawner.environment["JUPYTER_CONFIG_PATH"] = ":".join(str(p) for p in paths)
     spawner.environment["PATH"] = f"{Path(SERVER_PYTHON).parent}:/usr/local/bin:/usr/bin:/bin"
@@ -141,11 +172,28 @@ c.Spawner.pre_spawn_hook = user_environment
 
 
 if s.mode == "demo":
-    c.JupyterHub.authenticator_class = "shared-password"
-    c.SharedPasswordAuthenticator.user_password = s.shared_password()
     c.JupyterHub.spawner_class = "hub.spawners.QuickSimpleLocalProcessSpawner"
     c.SimpleLocalProcessSpawner.home_dir_template = str(s.demo_homes / "{username}")
+elif s.mode == "server":
+    c.JupyterHub.spawner_class = "hub.spawners.QuickLocalProcessSpawner"
+    c.LocalProcessSpawner.notebook_dir = "~"
 
+# --- Login --------------------------------------------------------------------------------------------------------
+if s.login == "lti13":
+    # Launches from the LMS; server mode's system accounts are created at each user's first launch.
+    from hub.lti import CourseLTI13Authenticator
+
+    c.JupyterHub.authenticator_class = CourseLTI13Authenticator
+    c.CourseLTI13Authenticator.hub_settings = s
+    c.CourseLTI13Authenticator.issuer = s.lti.issuer
+    c.CourseLTI13Authenticator.client_id = {s.lti.client_id}
+    c.CourseLTI13Authenticator.authorize_url = s.lti.authorize_url
+    c.CourseLTI13Authenticator.jwks_endpoint = s.lti.jwks_url
+    c.CourseLTI13Authenticator.tool_name = "Line to Word"
+    c.CourseLTI13Authenticator.tool_description = "An autograded numpy course: how a language model turns a prompt into a next word"
+elif s.mode == "demo":
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = s.shared_password()
 elif s.mode == "server":
     from hub.auth import RosterAuthenticator, issue_passwords
 
@@ -154,5 +202,3 @@ elif s.mode == "server":
     issue_passwords([*s.students, *s.instructors], s.data_dir / "passwords.json", s.data_dir / "credentials.csv")
     c.JupyterHub.authenticator_class = RosterAuthenticator
     c.RosterAuthenticator.hashes_file = str(s.data_dir / "passwords.json")
-    c.JupyterHub.spawner_class = "hub.spawners.QuickLocalProcessSpawner"
-    c.LocalProcessSpawner.notebook_dir = "~"

@@ -18,8 +18,23 @@ from .runtime import python_usable_by_everyone, reachable_by_everyone, server_py
 from .settings import REPO, HubSettings
 
 
+def lti_banner(s: HubSettings) -> str:
+    """How the LMS reaches the hub: the URLs its tool registration asks for (docs/hub.md has the steps)."""
+    hub = f"{s.url}hub/lti13/"
+    return "\n".join([
+        f"\nLine to Word course hub: {s.url} (opened from the LMS course {s.lti.context_id!r}, LTI 1.3)",
+        f"  OpenID Connect initiation URL: {hub}oauth_login",
+        f"  redirect URI:                  {hub}oauth_callback",
+        f"  public JWK URL:                {hub}jwks",
+        f"  Canvas configuration URL:      {hub}config",
+        "  (behind a proxy or a domain name, the same paths on the public https URL)\n",
+    ])
+
+
 def banner(s: HubSettings) -> str:
     """How to log in: the URL, the accounts and their password(s)."""
+    if s.login == "lti13":
+        return lti_banner(s)
     lines = [f"\nLine to Word course hub: {s.url}",
              f"  students: {', '.join(s.students)}; instructor: {', '.join(s.instructors)}"]
     if s.mode == "demo":
@@ -59,7 +74,7 @@ def main() -> None:
         except RuntimeError as err:
             # One broken notebook must not keep the whole course offline; the instructor sees why.
             print(f"could not release {assignment}: {str(err).splitlines()[0]}", file=sys.stderr)
-    if s.mode == "server":
+    if s.mode == "server" and s.login == "password":
         # What jupyterhub_config.py does at load (idempotent), done first so the passwords can be printed.
         for name in (*s.students, *s.instructors):
             course.ensure_system_user(name, s.system_home_base / name)

@@ -10,6 +10,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 COURSE_ID = "line-to-word"
 MODES = ("demo", "server", "kubernetes")
+# How people log in, orthogonal to the mode: "password" is each mode's own (demo's shared password, server mode's
+# per-account ones); "lti13" is a launch from an LMS (hub/lti.py).
+LOGINS = ("password", "lti13")
+# The idle culler's defaults, The Littlest JupyterHub's: a server unused for 10 minutes is stopped, checked every
+# minute. An open JupyterLab tab keeps its server in use; a closed laptop frees its memory for the rest of the class.
+IDLE_TIMEOUT = 600
+IDLE_CULL_EVERY = 60
 
 # The demo roster: what `make hub` starts with when no roster is given.
 DEMO_STUDENTS = ("student1", "student2", "student3")
@@ -25,6 +32,53 @@ def _names(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
 
 def default_mode() -> str:
     return "server" if os.geteuid() == 0 else "demo"
+
+
+def _seconds(env, name: str, default: int) -> int:
+    """A whole number of seconds (0 or more) from the environment, or a ValueError naming the variable."""
+    value = env.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number of seconds (0 or more), got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class LTISettings:
+    """The LMS this hub is registered with as an LTI 1.3 tool: the platform's side, and the tool's own key."""
+
+    # The platform's issuer ("iss" of its id_tokens): https://canvas.instructure.com, a Moodle site's URL, ...
+    issuer: str
+    # The client id the platform gave the tool when it was registered ("aud" of its id_tokens).
+    client_id: str
+    # The platform's OIDC authentication endpoint, where the tool's login sends the browser.
+    authorize_url: str
+    # The platform's public keys (JWKS), which check the signature of every launch.
+    jwks_url: str
+    # The platform's OAuth 2 token endpoint: grades go back with a token from there (`python -m autograder sync-lms`).
+    token_url: str
+    # The LMS course this hub serves (the context claim's id); a launch from any other course is refused.
+    context_id: str
+    # The tool's RSA private key (PEM), generated 0600 at first start; its public half is served as a JWKS.
+    key_file: Path
+    # Optional: the deployment id the platform gave; when set, launches of another deployment are refused.
+    deployment_id: str = ""
+
+
+# Each required LTI setting: its field and the variable it comes from.
+LTI_REQUIRED = {"issuer": "L2W_LTI_ISSUER", "client_id": "L2W_LTI_CLIENT_ID", "authorize_url": "L2W_LTI_AUTHORIZE_URL",
+                "jwks_url": "L2W_LTI_JWKS_URL", "token_url": "L2W_LTI_TOKEN_URL", "context_id": "L2W_LTI_CONTEXT_ID"}
+
+
+def lti_from_env(env, data_dir: Path) -> LTISettings:
+    """The LTI settings, or a ValueError naming every required variable that is missing."""
+    missing = [name for name in LTI_REQUIRED.values() if not env.get(name)]
+    if missing:
+        raise ValueError(f"L2W_HUB_LOGIN=lti13 needs {', '.join(missing)} (docs/hub.md, \"Launching from an LMS\")")
+    return LTISettings(**{field: env[name] for field, name in LTI_REQUIRED.items()},
+                       key_file=Path(env.get("L2W_LTI_KEY_FILE") or data_dir / "lti" / "tool_key.pem"),
+                       deployment_id=env.get("L2W_LTI_DEPLOYMENT_ID", ""))
 
 
 @dataclass(frozen=True)
@@ -62,6 +116,14 @@ class HubSettings:
     # The Python that single-user servers and the formgrader service run with; empty means the hub's own. In server
     # mode every student's account must be able to execute it (a venv under a private home will not do).
     server_python: str = ""
+    # How people log in (LOGINS): each mode's passwords, or LTI 1.3 launches from an LMS.
+    login: str = "password"
+    # login == "lti13": the LMS the hub is registered with.
+    lti: LTISettings | None = None
+    # Seconds a server may sit unused before the idle culler stops it; 0 turns the culler off.
+    idle_timeout: int = IDLE_TIMEOUT
+    # Seconds between the culler's checks.
+    idle_cull_every: int = IDLE_CULL_EVERY
 
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> HubSettings:
@@ -72,6 +134,9 @@ class HubSettings:
         if mode not in MODES:
             raise ValueError(f"L2W_HUB_MODE must be one of {', '.join(MODES)}, got {mode!r}")
         data_dir = Path(env.get("L2W_HUB_DATA", REPO / "hub-data")).resolve()
+        login = env.get("L2W_HUB_LOGIN") or "password"
+        if login not in LOGINS:
+            raise ValueError(f"L2W_HUB_LOGIN must be one of {', '.join(LOGINS)}, got {login!r}")
         return cls(
             mode=mode,
             data_dir=data_dir,
@@ -88,6 +153,10 @@ class HubSettings:
             system_home_base=Path(env.get("L2W_SYSTEM_HOME_BASE", "/home")),
             grader_user=env.get("L2W_GRADER_USER", f"grader-{COURSE_ID}"),
             server_python=env.get("L2W_SERVER_PYTHON", ""),
+            login=login,
+            lti=lti_from_env(env, data_dir) if login == "lti13" else None,
+            idle_timeout=_seconds(env, "L2W_IDLE_TIMEOUT", IDLE_TIMEOUT),
+            idle_cull_every=_seconds(env, "L2W_IDLE_CULL_EVERY", IDLE_CULL_EVERY),
         )
 
     @property
