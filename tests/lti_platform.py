@@ -24,7 +24,7 @@ import urllib.request
 from datetime import datetime
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -119,6 +119,7 @@ class Platform:
         self.redirect_uris: list[str] = []  # empty: any redirect_uri the tool names is accepted
         self.refuse: int | None = None
         self.delay: float = 0
+        self.page_size: int | None = None  # line items per page of the container; None: all on one
         self.fail_after_scores: int | None = None  # scores accepted before every further score post answers 503
         self.lineitems: list[dict] = []
         self.scores: list[dict] = []
@@ -334,6 +335,19 @@ class Platform:
                 found = [item for item in found if item.get(field) == query[param]]
         return found
 
+    def lineitems_page(self, context_id: str, query: dict) -> tuple[list[dict], str | None]:
+        """One page of `find_lineitems` and the URL of the next (AGS pages with Link rel="next"), `page_size`
+        items a page when set."""
+        found = self.find_lineitems(context_id, query)
+        if not self.page_size:
+            return found, None
+        page = int(query.get("page", 1))
+        start = (page - 1) * self.page_size
+        if start + self.page_size >= len(found):
+            return found[start:], None
+        following = urlencode({**query, "page": page + 1})
+        return found[start:start + self.page_size], f"{self.lineitems_url(context_id)}?{following}"
+
     def create_lineitem(self, context_id: str, item: dict) -> dict:
         """A new line item in the context, with its own URL as its id."""
         if not isinstance(item.get("label"), str) or not item["label"].strip():
@@ -424,7 +438,9 @@ def _handler_for(platform: Platform):
             auth = self.headers.get("Authorization")
             if len(parts) == 3 and method == "GET":
                 platform.check_bearer(auth, SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY)
-                return self._json(200, platform.find_lineitems(context_id, params), CONTAINER_TYPE)
+                items, following = platform.lineitems_page(context_id, params)
+                link = {"Link": f'<{following}>; rel="next"'} if following else {}
+                return self._json(200, items, CONTAINER_TYPE, link)
             if len(parts) == 3 and method == "POST":
                 platform.check_bearer(auth, SCOPE_LINEITEM)
                 return self._json(201, platform.create_lineitem(context_id, self._body(body, LINEITEM_TYPE)),
@@ -448,13 +464,15 @@ def _handler_for(platform: Platform):
             except ValueError:
                 raise Refused(400, "invalid_request", "the body is not JSON") from None
 
-        def _json(self, status, value, media_type="application/json"):
-            self._send(status, media_type, json.dumps(value).encode())
+        def _json(self, status, value, media_type="application/json", headers=None):
+            self._send(status, media_type, json.dumps(value).encode(), headers)
 
-        def _send(self, status, media_type, data: bytes):
+        def _send(self, status, media_type, data: bytes, headers=None):
             self.send_response(status)
             if media_type:
                 self.send_header("Content-Type", media_type)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -180,3 +180,16 @@ def test_a_missing_setting_is_named_and_exits_2(course, platform):
     run = sync_lms(course, "--client-id", platform.client_id)
     assert run.returncode == 2 and "'token_url'" in run.stderr and "--token-url" in run.stderr
     assert platform.token_requests == []
+
+
+def test_the_tools_own_line_item_is_found_across_pages_and_used(course, platform):
+    other = platform.create_lineitem(platform.context_id, {"label": "Line", "scoreMaximum": 5,
+                                                           "resourceId": ASSIGNMENT})
+    ours = platform.create_lineitem(platform.context_id, {"label": ASSIGNMENT, "scoreMaximum": 5,
+                                                          "resourceId": ASSIGNMENT, "tag": "line-to-word"})
+    platform.page_size = 1  # the tagged one is on the second page
+    run = sync_lms(course)
+    assert run.returncode == 0, run.stderr
+    assert f"line item {ours['id']} (found)" in run.stdout
+    assert platform.lineitems == [other, ours]
+    assert {score["lineitem"] for score in platform.scores} == {ours["id"]} and len(platform.scores) == len(LMS_IDS)
