@@ -105,7 +105,7 @@ def _call(method: str, url: str, timeout: float, headers: dict, body: bytes | No
             data = answer.read()
             return (json.loads(data) if data.strip() else None), dict(answer.headers)
     except urllib.error.HTTPError as error:
-        detail = error.read(300).decode(errors="replace").strip()
+        detail = " ".join(error.read(300).decode(errors="replace").split())  # one line, even from an HTML page
         raise PlatformError(f"{method} {url}: the platform answered HTTP {error.code} {error.reason}"
                             + (f": {detail}" if detail else "")) from None
     except (TimeoutError, socket.timeout):

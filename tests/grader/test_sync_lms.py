@@ -146,19 +146,23 @@ def test_a_forged_tool_key_is_refused_at_the_token_endpoint(course, platform):
     assert platform.scores == [] and record(course) == {}
 
 
-@pytest.mark.parametrize("failure", ["refuse", "delay"])
+@pytest.mark.parametrize("failure", ["refuse", "delay", "gone"])
 def test_a_failing_platform_means_exit_1_and_nothing_recorded(course, platform, failure):
-    before = gradebook_digest(course)
+    before, issuer = gradebook_digest(course), platform.issuer
     if failure == "refuse":
         platform.refuse = 503
         run = sync_lms(course)
         assert "HTTP 503" in run.stderr
-    else:
+    elif failure == "delay":
         platform.delay = 3
         run = sync_lms(course, "--timeout", "0.5")
         assert "timed out after 0.5 s" in run.stderr
+    else:
+        platform.stop()
+        run = sync_lms(course)
+        assert "cannot reach the platform" in run.stderr and "refused" in run.stderr
     assert run.returncode == 1
-    assert platform.issuer in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert issuer in run.stderr and len(run.stderr.strip().splitlines()) == 1
     assert platform.scores == [] and record(course) == {} and gradebook_digest(course) == before
 
 
