@@ -26,6 +26,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.message import Message
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -71,7 +72,10 @@ def read_settings(course_dir: Path, overrides: dict) -> dict:
     """lms.json's settings with the command line's `overrides` (None: not given) on top; MissingSetting names the
     first required one absent from both."""
     path = settings_path(course_dir)
-    settings = json.loads(path.read_text()) if path.is_file() else {}
+    try:
+        settings = json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError as error:
+        raise MissingSetting(f"sync-lms: {path} is not JSON ({error})") from None
     settings.update({k: v for k, v in overrides.items() if v is not None})
     for name, option in REQUIRED.items():
         if not settings.get(name):
@@ -96,14 +100,14 @@ def token_scopes(settings: dict) -> list[str]:
 
 # -- talking to the platform ------------------------------------------------------------------------------------
 
-def _call(method: str, url: str, timeout: float, headers: dict, body: bytes | None = None) -> tuple[object, dict]:
+def _call(method: str, url: str, timeout: float, headers: dict, body: bytes | None = None) -> tuple[object, Message]:
     """(decoded JSON body or None, response headers) of one HTTP call; PlatformError on an error status, a timeout
     or no connection, naming the URL."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             data = answer.read()
-            return (json.loads(data) if data.strip() else None), dict(answer.headers)
+            return (json.loads(data) if data.strip() else None), answer.headers  # names matched in any case
     except urllib.error.HTTPError as error:
         detail = " ".join(error.read(300).decode(errors="replace").split())  # one line, even from an HTML page
         raise PlatformError(f"{method} {url}: the platform answered HTTP {error.code} {error.reason}"
@@ -146,7 +150,7 @@ def with_query(url: str, **params: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(parse_qsl(parts.query) + list(params.items()))))
 
 
-def _next_page(headers: dict) -> str | None:
+def _next_page(headers: Message) -> str | None:
     """The URL of the Link header's rel="next", by which AGS pages a line item container."""
     for link in headers.get("Link", "").split(","):
         target, _, rel = link.partition(";")

@@ -120,21 +120,29 @@ def test_sync_delivers_the_gradebook_scores_and_a_rerun_posts_nothing(course, pl
     assert len(platform.scores) == len(LMS_IDS) and len(platform.lineitems) == 1
 
 
-def test_a_changed_grade_is_the_only_one_posted_again(course, platform):
+def first_grade(gb, student):
+    return next(g for n in gb.find_submission(ASSIGNMENT, student).notebooks for g in n.grades if g.max_score > 0)
+
+
+def test_changed_grades_are_the_only_ones_posted_again(course, platform):
     assert sync_lms(course).returncode == 0
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # a manual grade, as formgrader records one
-        grade = next(g for n in gb.find_submission(ASSIGNMENT, "s01").notebooks for g in n.grades
-                     if g.max_score > 0)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        grade = first_grade(gb, "s01")  # a manual grade, as formgrader records one
         grade.manual_score = 0.0 if grade.score else grade.max_score
+        first_grade(gb, "s02").needs_manual_grade = True  # a cell flagged for the instructor to look at
         gb.db.commit()
     expected = exported(course)
     run = sync_lms(course)
     assert run.returncode == 0, run.stderr
-    assert f"{ASSIGNMENT}: posted 1, unchanged 3" in run.stdout
-    last = platform.scores[-1]
-    assert len(platform.scores) == len(LMS_IDS) + 1 and last["userId"] == LMS_IDS["s01"]
-    assert (last["scoreGiven"], last["scoreMaximum"]) == expected["s01"]
-    assert last["timestamp"] > platform.scores[0]["timestamp"]  # a platform keeps only the latest by timestamp
+    assert f"{ASSIGNMENT}: posted 2, unchanged 2" in run.stdout
+    again = {score["userId"]: score for score in platform.scores[len(LMS_IDS):]}
+    assert sorted(again) == sorted([LMS_IDS["s01"], LMS_IDS["s02"]])
+    assert (again[LMS_IDS["s01"]]["scoreGiven"], again[LMS_IDS["s01"]]["scoreMaximum"]) == expected["s01"]
+    assert again[LMS_IDS["s02"]]["scoreGiven"] == expected["s02"][0]
+    progress = {user: score["gradingProgress"] for user, score in again.items()}
+    assert progress == {LMS_IDS["s01"]: "FullyGraded", LMS_IDS["s02"]: "PendingManual"}
+    # a platform keeps only the latest score by timestamp
+    assert all(score["timestamp"] > platform.scores[0]["timestamp"] for score in again.values())
 
 
 def test_a_forged_tool_key_is_refused_at_the_token_endpoint(course, platform):
