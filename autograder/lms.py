@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -112,14 +111,17 @@ def _call(method: str, url: str, timeout: float, headers: dict, body: bytes | No
         detail = " ".join(error.read(300).decode(errors="replace").split())  # one line, even from an HTML page
         raise PlatformError(f"{method} {url}: the platform answered HTTP {error.code} {error.reason}"
                             + (f": {detail}" if detail else "")) from None
-    except (TimeoutError, socket.timeout):
-        raise PlatformError(f"{method} {url}: timed out after {timeout:g} s (--timeout)") from None
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, (TimeoutError, socket.timeout)):
-            raise PlatformError(f"{method} {url}: timed out after {timeout:g} s (--timeout)") from None
-        raise PlatformError(f"{method} {url}: cannot reach the platform ({error.reason})") from None
+    except OSError as error:  # URLError wraps a refused or timed-out connect; a slow read times out bare
+        raise PlatformError(f"{method} {url}: {_unreachable(error, timeout)}") from None
     except ValueError:
         raise PlatformError(f"{method} {url}: the platform's answer is not JSON") from None
+
+
+def _unreachable(error: OSError, timeout: float) -> str:
+    reason = getattr(error, "reason", error)
+    if isinstance(reason, TimeoutError):
+        return f"timed out after {timeout:g} s (--timeout)"
+    return f"cannot reach the platform ({reason})"
 
 
 def client_assertion(settings: dict, now: float) -> str:
@@ -244,6 +246,32 @@ def write_record(path: Path, record: dict) -> None:
 
 # -- the command ------------------------------------------------------------------------------------------------
 
+def recorded_entry(row: dict, maximum: float, lineitem_id: str) -> dict:
+    """What the record keeps of a student's posted score: when any of it changes, the score is posted again."""
+    return {"lms_user_id": row["lms_user_id"], "scoreGiven": row["scoreGiven"], "scoreMaximum": maximum,
+            "gradingProgress": row["gradingProgress"], "lineitem": lineitem_id}
+
+
+def post_changed(rows: list[dict], maximum: float, item: dict, token: str, path: Path, timeout: float,
+                 summary: SyncSummary, out: TextIO) -> None:
+    """Post each student's score that differs from the record, rewriting the record after every accepted one, so
+    that a failure midway (PlatformError) loses nothing already sent."""
+    record = read_record(path)
+    for row in rows:
+        if not row["lms_user_id"]:
+            print(f"skipped {row['student']}: no LMS user id (not yet launched from the LMS)", file=out)
+            summary.skipped.append(row["student"])
+            continue
+        entry = recorded_entry(row, maximum, item["id"])
+        if record.get(row["student"]) == entry:
+            summary.unchanged.append(row["student"])
+            continue
+        post_score(item["id"], token, score_message(row, maximum, datetime.now(timezone.utc)), timeout)
+        record[row["student"]] = entry
+        write_record(path, record)
+        summary.posted.append(row["student"])
+
+
 def sync(course_dir: Path, assignment: str, overrides: dict, timeout: float = 20.0,
          out: TextIO = sys.stdout) -> SyncSummary:
     """Post the assignment's changed scores to the LMS; MissingSetting or PlatformError when it cannot."""
@@ -257,21 +285,6 @@ def sync(course_dir: Path, assignment: str, overrides: dict, timeout: float = 20
     token = request_token(settings, timeout)
     item, created = lineitem_for(settings, token, assignment, maximum, timeout)
     print(f"line item {item['id']} ({'created' if created else 'found'})", file=out)
-    path = record_path(root, assignment)
-    record = read_record(path)
     summary = SyncSummary(lineitem=item["id"], created=created)
-    for row in rows:
-        if not row["lms_user_id"]:
-            print(f"skipped {row['student']}: no LMS user id (not yet launched from the LMS)", file=out)
-            summary.skipped.append(row["student"])
-            continue
-        entry = {"lms_user_id": row["lms_user_id"], "scoreGiven": row["scoreGiven"], "scoreMaximum": maximum,
-                 "gradingProgress": row["gradingProgress"], "lineitem": item["id"]}
-        if record.get(row["student"]) == entry:
-            summary.unchanged.append(row["student"])
-            continue
-        post_score(item["id"], token, score_message(row, maximum, datetime.now(timezone.utc)), timeout)
-        record[row["student"]] = entry
-        write_record(path, record)  # after each accepted score: a later failure loses nothing already sent
-        summary.posted.append(row["student"])
+    post_changed(rows, maximum, item, token, record_path(root, assignment), timeout, summary, out)
     return summary
