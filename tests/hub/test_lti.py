@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -24,6 +26,7 @@ from hub import course, lti
 from hub.harness import Browserless, Hub, free_port
 from hub.settings import COURSE_ID, HubSettings
 from lti_platform import Platform
+from test_demo_hub import fetch_write_submit, grade
 
 FORMGRADER = f"/services/{COURSE_ID}"
 CONTEXT = "course-42"
@@ -176,6 +179,24 @@ def test_the_grade_service_is_recorded_for_sync_lms(platform, hub):
     }
 
 
+def test_a_learners_grade_reaches_the_lms_gradebook(platform, hub):
+    """The whole path: launched from the LMS, the learner submits; the instructor grades; `python -m autograder
+    sync-lms` posts the score, signed with the key whose public half the hub serves at its JWKS URL."""
+    sub = "graded-student"
+    session, _ = launch(platform, hub, sub, ("Learner",), given_name="Dorothy", family_name="Vaughan")
+    learner = as_user(hub, session, lti.username_for(platform.issuer, sub))
+    fetch_write_submit(learner, tiny_course.ASSIGNMENT, tiny_course.NOTEBOOK, tiny_course.SOLUTION)
+    settings = hub.settings()
+    grade(settings, tiny_course.ASSIGNMENT)
+
+    platform.tool_jwks_url = f"{hub.url}/hub/lti13/jwks"
+    done = subprocess.run([sys.executable, "-m", "autograder", "sync-lms", tiny_course.ASSIGNMENT, "--course",
+                           str(settings.course_dir)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    scores = {s["userId"]: (s["scoreGiven"], s["scoreMaximum"]) for s in platform.scores}
+    assert scores[sub] == (1.0, 1.0), platform.scores
+
+
 def test_the_jwks_is_the_public_half_of_the_key_file(hub):
     key_file = hub.data_dir / "lti" / "tool_key.pem"
     assert key_file.stat().st_mode & 0o777 == 0o600
@@ -308,6 +329,7 @@ def test_instructor_launch_in_chromium_shows_formgrader(platform, hub):
 
     from test_browser import ARGS
 
+    launch(platform, hub, "browser-student", ("Learner",), given_name="Katherine", family_name="Johnson")
     sub = "browser-teacher"
     platform.expect_launch("hint-browser", platform.launch_claims(sub, ("Instructor",), given_name="Grace"))
     name = lti.username_for(platform.issuer, sub)
@@ -326,4 +348,8 @@ def test_instructor_launch_in_chromium_shows_formgrader(platform, hub):
         frame.locator("text=Manage Assignments").first.wait_for(state="visible", timeout=60_000)
         frame.locator("a", has_text=tiny_course.ASSIGNMENT).first.wait_for(state="visible", timeout=30_000)
         page.screenshot(path=str(shots / "lti_instructor_formgrader.png"))
+        # The students the LMS launched, by the names it sent.
+        frame.locator("a", has_text="Manage Students").first.click()
+        frame.locator("td", has_text="Johnson").first.wait_for(state="visible", timeout=30_000)
+        page.screenshot(path=str(shots / "lti_instructor_students.png"))
         browser.close()
