@@ -7,6 +7,9 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+import yaml
+
+from hub.settings import IDLE_CULL_EVERY, IDLE_TIMEOUT, REPO
 from test_demo_hub import login
 
 TIMEOUT = 20
@@ -48,3 +51,10 @@ def test_the_culler_stops_an_idle_server_and_leaves_an_active_one(make_hub):
     assert "Culling server student1" in hub.log()
     assert server_running(busy), "the active server was culled"
     assert busy.server("GET", "api/status").status_code == 200
+
+
+def test_kubernetes_culls_as_the_one_machine_hub_does():
+    """The Zero to JupyterHub chart runs its own jupyterhub-idle-culler; its values keep the same defaults."""
+    cull = yaml.safe_load((REPO / "deploy" / "z2jh" / "values.yaml").read_text())["cull"]
+    assert (cull["enabled"], cull["users"], cull["timeout"], cull["every"]) == (True, False, IDLE_TIMEOUT,
+                                                                                IDLE_CULL_EVERY)
