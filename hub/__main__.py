@@ -23,6 +23,7 @@ def lti_banner(s: HubSettings) -> str:
     hub = f"{s.url}hub/lti13/"
     return "\n".join([
         f"\nLine to Word course hub: {s.url} (opened from the LMS course {s.lti.context_id!r}, LTI 1.3)",
+        f"  target link URI / tool URL:    {s.url}hub/",
         f"  OpenID Connect initiation URL: {hub}oauth_login",
         f"  redirect URI:                  {hub}oauth_callback",
         f"  public JWK URL:                {hub}jwks",
