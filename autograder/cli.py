@@ -9,17 +9,20 @@ from pathlib import Path
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from autograder.config import GradeOptions
     from autograder.execute import Limits, WorkerPool
 
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
-    options = GradeOptions(assignment=args.assignment, course=Path(args.course), workers=args.workers,
+    options = GradeOptions(assignment=args.assignments[0], course=Path(args.course), workers=args.workers,
                            limits=limits, seed=args.seed, force=args.force, run_as=args.run_as,
                            unconfined=args.unconfined, progress=not args.no_progress)
     # the workers boot (about a second) while this process imports nbgrader (about a second)
     with WorkerPool(workers=options.workers, run_as=options.run_as,
                     sandbox="off" if options.unconfined else "required") as pool:
         from autograder.grade import UNCONFINED_WARNING, grade
+        from autograder.report import Plotter
 
         if options.unconfined:
             print(UNCONFINED_WARNING.format(user=pool.run_as or "this user"), file=sys.stderr)
@@ -33,15 +36,26 @@ def _grade(args: argparse.Namespace) -> int:
         # what is imported now (nbgrader, SQLAlchemy, jupyter_server) lives as long as the process: keep the
         # collector's full passes, triggered by the gradebook's many short-lived objects, from walking it
         gc.freeze()
-        summary = grade(options, pool)
-    print(f"{options.assignment}: {summary.count('ok')} graded, {summary.count('failed')} failed, "
+        status = 0
+        # several assignments share the workers, the imports and the plotting helper: each costs a second or two
+        with Plotter() as plotter:
+            for assignment in args.assignments:
+                try:
+                    _print_summary(grade(replace(options, assignment=assignment), pool, plotter))
+                except SystemExit as err:  # an assignment that is not in the gradebook: say so, grade the rest
+                    print(err.code, file=sys.stderr)
+                    status = 2
+    return status
+
+
+def _print_summary(summary) -> None:
+    print(f"{summary.assignment}: {summary.count('ok')} graded, {summary.count('failed')} failed, "
           f"{summary.count('timeout')} timed out, {summary.count('died')} with a dead process, "
           f"{len(summary.skipped)} already graded")
     if summary.csv:
         print(f"grades: {summary.csv}\nhistogram: {summary.plot}")
     if summary.report:
         print(f"report: {summary.report}")
-    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -116,7 +130,7 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
 
     grade = commands.add_parser("grade", help="grade every submitted/*/ASSIGNMENT of an nbgrader course")
-    grade.add_argument("assignment")
+    grade.add_argument("assignments", nargs="+", metavar="ASSIGNMENT", help="one or more, graded in turn")
     grade.add_argument("--course", default=".", help="the nbgrader course directory (default: .)")
     grade.add_argument("--workers", type=int, default=defaults.workers, help="parallel student processes")
     grade.add_argument("--seed", type=int, default=None, help="probe seed, to regrade as an earlier run did")

@@ -334,11 +334,12 @@ def _check_assignment(course: Course) -> None:
                              f"run `nbgrader generate_assignment {course.assignment}` first") from None
 
 
-def grade(options: GradeOptions, pool: WorkerPool | None = None) -> GradeSummary:
+def grade(options: GradeOptions, pool: WorkerPool | None = None, plotter: Plotter | None = None) -> GradeSummary:
     """Grade every submission of `options.assignment`; then write the CSV and the histogram.
 
     `pool`: workers started by the caller (the command line starts them before importing nbgrader, so they boot
     meanwhile); by default `grade` starts its own. Either way it sets what they may not touch for this course.
+    `plotter`: the caller's histogram helper, when it grades several assignments; by default one of its own.
     """
     course = Course(Path(options.course), options.assignment)
     _check_assignment(course)
@@ -351,7 +352,8 @@ def grade(options: GradeOptions, pool: WorkerPool | None = None) -> GradeSummary
         scratch = Path(tempfile.mkdtemp(prefix="autograder-", dir=pool.workspace))
         scratch.chmod(0o711)  # the unprivileged student user must reach its own working copy, and list nothing
         stack.callback(shutil.rmtree, scratch, ignore_errors=True)
-        plotter = stack.enter_context(Plotter()) if options.report else None
+        if plotter is None and options.report:
+            plotter = stack.enter_context(Plotter())
         stack.enter_context(fast_nbgrader())
         summary = _Batch(options, course, pool, scratch).run()
         if options.report:

@@ -9,8 +9,9 @@ Inside `fast_nbgrader()`:
 - the first `Gradebook` for a URL is built as usual; the later ones reuse its engine (connection pool, compiled
   statements) and skip the schema and course set-up already done, and `close()` ends the session but keeps the pool.
   Sessions stay per-`Gradebook`, so transactions behave as nbgrader expects;
-- `jsonschema.validate(instance, schema)` checks each distinct schema once and reuses its validator; the errors
-  raised are the same (`best_match` of the same validator's errors);
+- `jsonschema.validate(instance, schema)` checks each distinct schema once and reuses its validator, and
+  remembers the instances it found valid (a class's cells repeat the same few metadata dicts); the errors raised
+  are the same (`best_match` of the same validator's errors);
 - SQLAlchemy's "Object of type <SubmittedAssignment> not in session" warnings are silenced: nbgrader's
   `add_submission` links the new rows through backrefs, which SQLAlchemy 2 no longer cascades into the session,
   then adds the whole tree itself one line later, so the warning is noise on every new submission.
@@ -75,19 +76,31 @@ def _shared_engines() -> Iterator[None]:
 @contextmanager
 def _cached_validators() -> Iterator[None]:
     original = jsonschema.validate
-    validators = {}
+    validators: list[tuple[dict, object]] = []  # (schema, its validator): nbgrader has one schema per version
+    valid: set[tuple[int, str]] = set()  # (validator's index, instance as JSON) already found valid
+
+    def validator_for(schema: dict) -> tuple[int, object]:
+        # nbgrader loads a fresh copy of the same schema for every notebook: compare by value (a C-level walk)
+        for index, (known, validator) in enumerate(validators):
+            if known == schema:
+                return index, validator
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        validators.append((schema, cls(schema)))
+        return len(validators) - 1, validators[-1][1]
 
     def validate(instance, schema, cls=None, *args, **kwargs) -> None:
         if cls is not None or args or kwargs:
             return original(instance, schema, cls, *args, **kwargs)
-        key = json.dumps(schema, sort_keys=True)  # nbgrader loads a fresh copy of the same schema each time
-        if key not in validators:
-            cls = jsonschema.validators.validator_for(schema)
-            cls.check_schema(schema)
-            validators[key] = cls(schema)
-        error = jsonschema.exceptions.best_match(validators[key].iter_errors(instance))
+        index, validator = validator_for(schema)
+        # a class's cells carry the same few metadata dicts over and over; validity depends on nothing else
+        key = (index, json.dumps(instance, sort_keys=True, default=repr))
+        if key in valid:
+            return
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
         if error is not None:
             raise error
+        valid.add(key)
 
     with _patched(jsonschema, validate=validate):
         yield

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 from nbformat import NotebookNode
-from nbformat.v4 import new_output
 
 from autograder.student import wire
 from autograder.spec import NOT_ATTEMPTED, Case, Mistake, Spec, judge, label_of, read_outputs
@@ -58,6 +57,12 @@ def outcome_of_error(error) -> str:
     if ename == "AssertionError":
         return VISIBLE
     return CRASHED
+
+
+def error_output(message: str) -> NotebookNode:
+    """The failure output of a probe cell. Built directly: nbformat's `new_output` validates every output against
+    the schema, and the whole notebook is validated when it is written anyway."""
+    return NotebookNode(output_type="error", ename=FAILURE, evalue=message, traceback=[message])
 
 
 def _error_of(cell):
@@ -101,7 +106,7 @@ def explain_failures(nb: NotebookNode, verdicts: list[Verdict]) -> list[Verdict]
         if not verdict.passed:
             message = _calls_failed(verdict.name, answers.get(verdict.name), failed) + message
         if message != verdict.message:
-            cells[verdict.cell_id].outputs = [new_output("error", ename=FAILURE, evalue=message, traceback=[message])]
+            cells[verdict.cell_id].outputs = [error_output(message)]
             verdict = replace(verdict, message=message)
         explained.append(verdict)
     return explained
@@ -207,11 +212,11 @@ class ProbeStage:
                 continue
             passed, message = self._judge_one(name, Path(probe_dir))
             if passed:
-                cell.outputs = [new_output("stream", name="stdout", text=message + "\n")]
+                cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=message + "\n")]
                 verdicts.append(Verdict(cell_id, name, True, message, outcome=PASSED))
                 continue
             label, message = label_of(message), str(message)  # the notebook keeps plain text
-            cell.outputs = [new_output("error", ename=FAILURE, evalue=message, traceback=[message])]
+            cell.outputs = [error_output(message)]
             outcome = NOT_ATTEMPTED if label == NOT_ATTEMPTED else HIDDEN
             verdicts.append(Verdict(cell_id, name, False, message, outcome=outcome,
                                     mistake=label if outcome == HIDDEN else ""))

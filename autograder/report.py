@@ -109,7 +109,8 @@ def write_histogram(path: Path, questions: list[str], scores: dict, max_scores: 
 
 
 class Plotter:
-    """The histogram helper process: started early to warm up, handed the scores at the end."""
+    """The histogram helper process: started early to warm up, handed one request per line (one per assignment
+    when a run grades several), answering each with a line: "ok" or the error."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.report"], stdin=subprocess.PIPE,
@@ -127,9 +128,15 @@ class Plotter:
              heatmap: dict | None = None) -> Path:
         request = {"path": str(path), "questions": questions, "scores": scores, "max_scores": max_scores,
                    "heatmap": heatmap}
-        _, err = self.proc.communicate(json.dumps(request))
-        if self.proc.returncode != 0:
-            raise RuntimeError(f"the histogram could not be drawn: {err.strip().splitlines()[-1:]}")
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            answer = self.proc.stdout.readline().strip()
+        except OSError:  # the helper is gone (killed, or it failed to start): say why below
+            answer = ""
+        if answer != "ok":
+            err = answer or (self.proc.stderr.read().strip().splitlines() or ["the helper process ended"])[-1]
+            raise RuntimeError(f"the histogram could not be drawn: {err}")
         return path
 
 
@@ -189,7 +196,13 @@ def write_reports(db_url: str, assignment: str, out_dir: Path, plotter: Plotter 
 def _plot_main() -> None:
     os.nice(10)  # the grading comes first; the plots are only needed at the end
     _warm_up()
-    draw(json.loads(sys.stdin.read()))
+    for line in sys.stdin:
+        try:
+            draw(json.loads(line))
+            answer = "ok"
+        except Exception as err:  # one plot that fails must not take the next assignment's down with it
+            answer = f"{type(err).__name__}: {err}".replace("\n", " ")
+        print(answer, flush=True)
 
 
 if __name__ == "__main__":

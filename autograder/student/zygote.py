@@ -41,6 +41,8 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 NICE = 5  # the zygote and the student's processes run this much below the grader
 GRACE_SECONDS = 2.0  # how long a cell may ignore its CellTimeoutError before its process is killed
 STREAM_CAP = 1_000_000  # characters of stdout/stderr kept per cell; a print loop must not exhaust the grader
+# the zygote remembers IPython's transform of this many cells, each at most this long (bounded work before a fork)
+MAX_REMEMBERED_CELLS, MAX_REMEMBERED_CELL = 4096, 20_000
 PR_SET_PDEATHSIG = 1  # prctl option: signal this process gets when its parent dies
 
 
@@ -163,8 +165,9 @@ def make_shell():
     """A real IPython InteractiveShell whose outputs land in nbformat dicts instead of a terminal."""
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.inputtransformer2 import TransformerManager
     from IPython.core.interactiveshell import InteractiveShell
-    from traitlets import Type
+    from traitlets import Instance, Type
 
     class Publisher(DisplayPublisher):
         outputs: list = []
@@ -192,14 +195,44 @@ def make_shell():
         def finish_displayhook(self):
             self.outputs.append(self.pending)
 
+    class Transforms(TransformerManager):
+        """IPython's static input transforms (magics, ``!cmd``, ``x?``), remembered by cell: they are a function of
+        the text alone, and a class's notebooks share most of their cells, so the zygote works them out once
+        (`remember`) and every child forked after finds them here."""
+
+        known: dict[str, str] = {}
+
+        def transform_cell(self, cell: str) -> str:
+            known = self.known.get(cell)
+            return known if known is not None else super().transform_cell(cell)
+
+        def remember(self, cells: list[str]) -> None:
+            if len(self.known) > MAX_REMEMBERED_CELLS:
+                self.known.clear()
+            for cell in cells:
+                if cell not in self.known and len(cell) <= MAX_REMEMBERED_CELL:
+                    try:
+                        self.known[cell] = super().transform_cell(cell)
+                    except Exception:  # the child meets the same error in its own transform, and reports it
+                        pass
+
     class Shell(InteractiveShell):
         outputs: list = []
         displayhook_class = Type(Hook)
         display_pub_class = Type(Publisher)
+        input_transformer_manager = Instance(Transforms, ())
 
         def _showtraceback(self, etype, evalue, stb):
             self.outputs.append({"output_type": "error", "ename": etype.__name__, "evalue": str(evalue),
                                  "traceback": list(stb)})
+
+        def should_run_async(self, raw_cell, *, transformed_cell=None, preprocessing_exc_tuple=None):
+            # IPython compiles each cell a second time to look for a top-level await; without either word a cell
+            # has none, and runs as it would after that check
+            if transformed_cell is not None and "await" not in transformed_cell and "async" not in transformed_cell:
+                return False
+            return super().should_run_async(raw_cell, transformed_cell=transformed_cell,
+                                            preprocessing_exc_tuple=preprocessing_exc_tuple)
 
     from traitlets.config import Config
 
@@ -532,6 +565,7 @@ def zygote(walks: list[str], workspace: str, confined: bool, light: bool = False
     emit({"ready": os.getpid(), "confined": confined, "why": why})
     for line in sys.stdin:
         job = json.loads(line)
+        shell.input_transformer_manager.remember([cell["source"] for cell in job["cells"]] + job["replay"])
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:

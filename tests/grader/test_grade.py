@@ -5,7 +5,7 @@ import subprocess
 import nbformat
 import pytest
 
-from grader.course import ENV, NBGRADER, add_student, grades, make_course, our_grade, stock_autograde
+from grader.course import ENV, NBGRADER, add_student, grade_argv, grades, make_course, our_grade, stock_autograde
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,11 @@ def stock(tmp_path_factory):
 
 def test_every_cell_scores_what_stock_nbgrader_gives(stock, tmp_path):
     course = make_course(tmp_path)
-    run = our_grade(course)
+    # several assignments in one run, one of them unknown: that one is named, the others are graded all the same
+    argv = grade_argv(course)
+    run = subprocess.run(argv[:5] + ["ps9"] + argv[5:], capture_output=True, text=True, env=ENV)
+    assert run.returncode == 2, run.stderr
+    assert "assignment 'ps9' is not in the gradebook" in run.stderr
     assert "4 graded, 0 failed" in run.stdout
     ours = grades(course)
     assert ours == stock
