@@ -39,21 +39,28 @@ def platform():
         yield p
 
 
-@pytest.fixture(scope="module")
-def hub(platform, tmp_path_factory):
-    """A demo-mode hub whose only login is a launch from `platform`, with the tiny course released."""
-    root = tmp_path_factory.mktemp("lti")
-    tiny_course.write_source(root / "source")
-    env = {
-        "L2W_SOURCE_DIR": str(root / "source"),
+def lti_env(platform: Platform) -> dict[str, str]:
+    """The settings of a hub registered with `platform` as its LMS, for the platform's course."""
+    return {
         "L2W_HUB_LOGIN": "lti13",
         "L2W_LTI_ISSUER": platform.issuer,
         "L2W_LTI_CLIENT_ID": platform.client_id,
         "L2W_LTI_AUTHORIZE_URL": platform.auth_url,
         "L2W_LTI_JWKS_URL": platform.jwks_url,
         "L2W_LTI_TOKEN_URL": platform.token_url,
+        "L2W_LTI_CONTEXT_ID": platform.context_id,
+    }
+
+
+@pytest.fixture(scope="module")
+def hub(platform, tmp_path_factory):
+    """A demo-mode hub whose only login is a launch from `platform`, with the tiny course released."""
+    root = tmp_path_factory.mktemp("lti")
+    tiny_course.write_source(root / "source")
+    env = {
+        **lti_env(platform),
+        "L2W_SOURCE_DIR": str(root / "source"),
         "L2W_LTI_DEPLOYMENT_ID": DEPLOYMENT,
-        "L2W_LTI_CONTEXT_ID": CONTEXT,
         # Chosen here, not by the harness, so a test can talk to the hub without the proxy in between.
         "L2W_HUB_API_PORT": str(free_port()),
     }

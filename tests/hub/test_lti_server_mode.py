@@ -7,9 +7,6 @@ from __future__ import annotations
 import os
 import pwd
 import secrets
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,10 +14,10 @@ from nbgrader.api import Gradebook
 
 import tiny_course
 from hub import course, lti
-from hub.runtime import public_python
 from hub.settings import COURSE_ID
 from lti_platform import Platform
-from test_lti import as_user, launch
+from test_lti import as_user, launch, lti_env
+from test_server_mode import server_mode_hub
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="server mode creates system accounts: needs root")
 
@@ -34,33 +31,13 @@ def platform():
 @pytest.fixture
 def lti_server_hub(make_hub, checkout_reachable_by_everyone, platform):
     """A server-mode hub whose login is `platform`; yields (hub, subs) and removes every account it made."""
-    base = Path(tempfile.mkdtemp(prefix="l2w-lti-", dir="/tmp"))
-    base.chmod(0o755)
     tag = secrets.token_hex(3)
     subs = {"learner": f"learner-{tag}", "teacher": f"teacher-{tag}"}
     grader = f"l2wg{tag}"
-    env = {
-        "L2W_HUB_MODE": "server",
-        "L2W_HUB_LOGIN": "lti13",
-        "L2W_LTI_ISSUER": platform.issuer,
-        "L2W_LTI_CLIENT_ID": platform.client_id,
-        "L2W_LTI_AUTHORIZE_URL": platform.auth_url,
-        "L2W_LTI_JWKS_URL": platform.jwks_url,
-        "L2W_LTI_TOKEN_URL": platform.token_url,
-        "L2W_LTI_CONTEXT_ID": "course-7",
-        "L2W_GRADER_USER": grader,
-        "L2W_SYSTEM_HOME_BASE": str(base / "home"),
-        "L2W_SERVER_PYTHON": str(public_python(base / "python")),
-    }
-    (base / "home").mkdir(mode=0o755)
-    try:
-        hub = make_hub(env, data_dir=base / "data")
+    env = {**lti_env(platform), "L2W_HUB_MODE": "server", "L2W_GRADER_USER": grader}
+    accounts = [grader, *(lti.username_for(platform.issuer, sub) for sub in subs.values())]
+    with server_mode_hub(make_hub, env, accounts) as hub:
         yield hub, subs
-        hub.stop()
-    finally:
-        for name in [grader, *(lti.username_for(platform.issuer, sub) for sub in subs.values())]:
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_a_first_launch_creates_the_account_its_server_runs_as(lti_server_hub, platform):

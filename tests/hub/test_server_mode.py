@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+from contextlib import contextmanager
 import secrets
 import shutil
 import subprocess
@@ -22,11 +23,27 @@ from hub.settings import COURSE_ID
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="server mode creates system accounts: needs root")
 
 
-@pytest.fixture
-def server_hub(make_hub, checkout_reachable_by_everyone):
-    # Outside pytest's private (0700) temp dirs: every account must reach the config, exchange and its home.
+@contextmanager
+def server_mode_hub(make_hub, env: dict, accounts: list[str]):
+    """A hub started with `env` whose system homes and server Python live in a fresh folder under /tmp, outside
+    pytest's private (0700) temp dirs: every account must reach the config, the exchange and its home. The system
+    `accounts` the test makes (or the hub makes for it) are removed after."""
     base = Path(tempfile.mkdtemp(prefix="l2w-server-", dir="/tmp"))
     base.chmod(0o755)
+    (base / "home").mkdir(mode=0o755)
+    env = {**env, "L2W_SYSTEM_HOME_BASE": str(base / "home"), "L2W_SERVER_PYTHON": str(public_python(base / "python"))}
+    try:
+        hub = make_hub(env, data_dir=base / "data")
+        yield hub
+        hub.stop()
+    finally:
+        for name in accounts:
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def server_hub(make_hub, checkout_reachable_by_everyone):
     tag = secrets.token_hex(3)
     names = {"a": f"l2wa{tag}", "b": f"l2wb{tag}", "teacher": f"l2wi{tag}", "grader": f"l2wg{tag}"}
     env = {
@@ -35,18 +52,9 @@ def server_hub(make_hub, checkout_reachable_by_everyone):
         "L2W_STUDENTS": f"{names['a']},{names['b']}",
         "L2W_INSTRUCTORS": names["teacher"],
         "L2W_GRADER_USER": names["grader"],
-        "L2W_SYSTEM_HOME_BASE": str(base / "home"),
-        "L2W_SERVER_PYTHON": str(public_python(base / "python")),
     }
-    (base / "home").mkdir(mode=0o755)
-    try:
-        hub = make_hub(env, data_dir=base / "data")
+    with server_mode_hub(make_hub, env, list(names.values())) as hub:
         yield hub, names
-        hub.stop()
-    finally:
-        for name in names.values():
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def as_user(name: str, *cmd: str) -> subprocess.CompletedProcess:
