@@ -190,7 +190,8 @@ if s.login == "lti13":
     c.CourseLTI13Authenticator.authorize_url = s.lti.authorize_url
     c.CourseLTI13Authenticator.jwks_endpoint = s.lti.jwks_url
     c.CourseLTI13Authenticator.tool_name = "Line to Word"
-    c.CourseLTI13Authenticator.tool_description = "An autograded numpy course: how a language model turns a prompt into a next word"
+    c.CourseLTI13Authenticator.tool_description = ("An autograded numpy course: how a language model turns a prompt "
+                                                   "into a next word")
 elif s.mode == "demo":
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = s.shared_password()

@@ -44,7 +44,8 @@ CONTEXT_CLAIM = CLAIM + "context"
 DEPLOYMENT_CLAIM = CLAIM + "deployment_id"
 ROLES_CLAIM = CLAIM + "roles"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-# Context (course membership) roles: ".../membership#Instructor", or a sub-role ".../membership/Instructor#TeachingAssistant".
+# Context (course membership) roles: ".../membership#Instructor", or a sub-role
+# ".../membership/Instructor#TeachingAssistant".
 MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 # Principal context roles that grade: the course's instructors (a teaching assistant is a sub-role of Instructor)
 # and its administrators (an administrator *of this course*). Institution and system roles (".../institution/person#",
@@ -100,8 +101,8 @@ def course_group(roles: list[str]) -> str | None:
 class SeenNonces:
     """The nonces of accepted launches, each kept until its id_token expires: a launch posted again is refused.
 
-    In memory: after a hub restart the platform's tokens (minutes long, and no older than the validator's max_age)
-    are the only window, and a restart already logged everyone's cookie out of nothing but this set."""
+    In memory: a hub restart forgets them, which leaves a launch captured before the restart usable only until its
+    id_token expires (minutes; the validator also refuses one issued more than max_age, 600 s, ago)."""
 
     def __init__(self):
         self._expiry: dict[str, float] = {}
