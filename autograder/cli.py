@@ -5,6 +5,7 @@ import argparse
 import gc
 import logging
 import sys
+import time
 from pathlib import Path
 
 
@@ -40,18 +41,20 @@ def _grade(args: argparse.Namespace) -> int:
         # several assignments share the workers, the imports and the plotting helper: each costs a second or two
         with Plotter() as plotter:
             for assignment in args.assignments:
+                start = time.perf_counter()
                 try:
-                    _print_summary(grade(replace(options, assignment=assignment), pool, plotter))
+                    summary = grade(replace(options, assignment=assignment), pool, plotter)
+                    _print_summary(summary, time.perf_counter() - start)
                 except SystemExit as err:  # an assignment that is not in the gradebook: say so, grade the rest
                     print(err.code, file=sys.stderr)
                     status = 2
     return status
 
 
-def _print_summary(summary) -> None:
+def _print_summary(summary, seconds: float) -> None:
     print(f"{summary.assignment}: {summary.count('ok')} graded, {summary.count('failed')} failed, "
           f"{summary.count('timeout')} timed out, {summary.count('died')} with a dead process, "
-          f"{len(summary.skipped)} already graded")
+          f"{len(summary.skipped)} already graded ({seconds:.1f} s)")
     if summary.csv:
         print(f"grades: {summary.csv}\nhistogram: {summary.plot}")
     if summary.report:

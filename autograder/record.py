@@ -8,12 +8,15 @@ feedback read the same rows.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat import NotebookNode
+from nbformat.v4.nbjson import BytesEncoder
+from nbformat.v4.rwbase import strip_transient
 from nbgrader import utils
 from nbgrader.api import Comment, Gradebook, Grade, MissingEntry
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
@@ -94,6 +97,15 @@ def cell_scores(nb: NotebookNode) -> tuple[dict[str, float], dict[str, float]]:
     return scores, max_scores
 
 
+def write_notebook(nb: NotebookNode, path: Path) -> None:
+    """`nb` validated and written as nbformat writes it, but as compact JSON: nbformat's one-space indent makes
+    Python's JSON encoder fall back from C to Python, and its defensive deep copy doubles that. Every notebook
+    reader (nbgrader's feedback, formgrader, JupyterLab) reads the same notebook either way."""
+    nbformat.validate(nb)
+    text = json.dumps(strip_transient(nb), cls=BytesEncoder, sort_keys=True, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
 class Recorder:
     """Save an executed notebook's grades into the gradebook and write it where nbgrader writes it."""
 
@@ -106,7 +118,7 @@ class Recorder:
         dest.parent.mkdir(parents=True, exist_ok=True)
         if dest.exists():
             dest.unlink()  # nbgrader leaves autograded notebooks read-only
-        nbformat.write(nb, str(dest))
+        write_notebook(nb, dest)
         return cell_scores(nb)
 
     def zero(self, assignment: str, student: str, notebook: str) -> tuple[dict, dict]:

@@ -119,9 +119,15 @@ def _decode_ndarray(inner) -> np.ndarray:
         raise WireError("ndarray shape must be a list of non-negative integers")
     if not isinstance(data, list) or len(data) != math.prod(shape):
         raise WireError("ndarray data does not match its shape")
-    if not all(isinstance(v, (int, float, bool)) for v in data):
+    # numpy reads the list in C: a flat list of numbers (JSON's ints, floats, true/false) gives a 1-d numeric
+    # array; a string, null, nested list or out-of-range integer gives another dtype or shape, refused here
+    try:
+        flat = np.array(data)
+    except (ValueError, OverflowError):
+        raise WireError("ndarray data must be numbers") from None
+    if flat.ndim != 1 or flat.dtype.kind not in "biuf":
         raise WireError("ndarray data must be numbers")
-    return np.array(data, dtype=dtype).reshape(shape)
+    return flat.astype(dtype, copy=False).reshape(shape)
 
 
 def _safe_dtype(name) -> bool:
