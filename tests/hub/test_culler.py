@@ -8,6 +8,7 @@ import time
 from datetime import datetime, timezone
 
 import yaml
+from traitlets.config.loader import PyFileConfigLoader
 
 from hub.settings import IDLE_CULL_EVERY, IDLE_TIMEOUT, REPO
 from test_demo_hub import login
@@ -58,3 +59,25 @@ def test_kubernetes_culls_as_the_one_machine_hub_does():
     cull = yaml.safe_load((REPO / "deploy" / "z2jh" / "values.yaml").read_text())["cull"]
     assert (cull["enabled"], cull["users"], cull["timeout"], cull["every"]) == (True, False, IDLE_TIMEOUT,
                                                                                 IDLE_CULL_EVERY)
+
+
+def hub_config(monkeypatch, tmp_path, **env):
+    """jupyterhub_config.py as JupyterHub loads it, for a demo hub in tmp_path with `env` set."""
+    for name, value in {"L2W_HUB_MODE": "demo", "L2W_HUB_DATA": str(tmp_path), **env}.items():
+        monkeypatch.setenv(name, value)
+    return PyFileConfigLoader("jupyterhub_config.py", path=str(REPO)).load_config()
+
+
+def test_the_culler_holds_only_the_scopes_to_stop_servers(monkeypatch, tmp_path):
+    config = hub_config(monkeypatch, tmp_path).JupyterHub
+    culler = {s["name"]: s for s in config.services}["idle-culler"]
+    assert f"--timeout={IDLE_TIMEOUT}" in culler["command"] and f"--cull-every={IDLE_CULL_EVERY}" in culler["command"]
+    role = {r["name"]: r for r in config.load_roles}["idle-culler"]
+    assert role["services"] == ["idle-culler"]
+    assert sorted(role["scopes"]) == ["delete:servers", "list:users", "read:servers", "read:users:activity"]
+
+
+def test_a_zero_timeout_turns_the_culler_off(monkeypatch, tmp_path):
+    config = hub_config(monkeypatch, tmp_path, L2W_IDLE_TIMEOUT="0").JupyterHub
+    assert "idle-culler" not in {s["name"] for s in config.services}
+    assert "idle-culler" not in {r["name"] for r in config.load_roles}
