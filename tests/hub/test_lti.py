@@ -331,7 +331,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium missing: run scripts/install-system-deps.sh")
-def test_instructor_launch_in_chromium_shows_formgrader(platform, hub):
+def test_instructor_launch_in_chromium_shows_formgrader(platform, hub, tmp_path):
     from playwright.sync_api import sync_playwright
 
     from test_browser import ARGS
@@ -340,8 +340,7 @@ def test_instructor_launch_in_chromium_shows_formgrader(platform, hub):
     sub = "browser-teacher"
     platform.expect_launch("hint-browser", platform.launch_claims(sub, ("Instructor",), given_name="Grace"))
     name = lti.username_for(platform.issuer, sub)
-    shots = Path("/tmp/h18")
-    shots.mkdir(exist_ok=True)
+    shots = tmp_path  # kept by pytest for the last few runs: what the browser showed, to look at
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
