@@ -39,6 +39,7 @@ from autograder.hotpaths import fast_nbgrader
 from autograder.record import NotebookGrade, Recorder
 from autograder.report import Plotter, Progress, write_reports
 from autograder.sanitize import Sanitizer, SubmissionError, resources_for
+from autograder.state import write_json
 from autograder.verdicts import cell_verdicts, failed_rows, write_student
 
 log = logging.getLogger("autograder.grade")
@@ -193,11 +194,8 @@ class _Batch:
             return False
 
     def _mark_done(self, student: str) -> None:
-        marker = self._marker(student)
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        partial = marker.with_suffix(".tmp")
-        partial.write_text(json.dumps({"timestamp": self._submitted_stamp(student), "seed": self.seeds[student]}))
-        os.replace(partial, marker)  # atomic: a kill leaves either no marker or a whole one
+        # atomic: a kill leaves either no marker or a whole one
+        write_json(self._marker(student), {"timestamp": self._submitted_stamp(student), "seed": self.seeds[student]})
 
     # -- stages ---------------------------------------------------------------------------------------------
 

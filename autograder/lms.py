@@ -16,9 +16,7 @@ resumes where it stopped. The gradebook is only read.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +27,8 @@ from email.message import Message
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from autograder.state import write_json
 
 REQUIRED = {"client_id": "--client-id", "token_url": "--token-url", "key_file": "--key-file",
             "lineitems": "--lineitems"}
@@ -237,11 +237,7 @@ def read_record(path: Path) -> dict:
 
 def write_record(path: Path, record: dict) -> None:
     """Replace the record in one step: a run killed mid-write leaves the previous record, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".lms_sync.")
-    with os.fdopen(handle, "w") as out:
-        json.dump(record, out, indent=1, sort_keys=True)
-    os.replace(temporary, path)
+    write_json(path, record, mode=0o600, indent=1, sort_keys=True)
 
 
 # -- the command ------------------------------------------------------------------------------------------------

@@ -13,10 +13,11 @@ killed or resumed `grade` keeps exactly one set of rows per student, like the gr
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from nbgrader import utils
+
+from autograder.state import write_json
 
 FIELDS = ("student", "assignment", "notebook", "question", "points", "max", "outcome", "mistake", "message")
 MESSAGE_KEPT = 600  # characters: a message is for a person skimming the report, not a full traceback
@@ -66,12 +67,7 @@ def folder(state_dir: Path) -> Path:
 
 def write_student(state_dir: Path, student: str, rows: list[dict]) -> Path:
     """Replace the student's rows for this assignment (atomically: a kill leaves the old file or the new one)."""
-    path = folder(state_dir) / f"{student}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(rows))
-    os.replace(partial, path)
-    return path
+    return write_json(folder(state_dir) / f"{student}.json", rows)
 
 
 def read_assignment(state_dir: Path, progress: bool = False) -> list[dict]:
